@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 # One module per command group; the order is the order of ``egw --help``.
 _COMMAND_MODULES = (
-    "gateway.cli.document",  # validate, parse, render
+    "gateway.cli.validate",  # validate
+    "gateway.cli.document",  # parse, render
     "gateway.cli.artifacts",  # artifacts list / fetch
     "gateway.cli.tax",  # tax explain
     "gateway.cli.keys",  # sign, verify, keys generate-dev
