@@ -31,7 +31,12 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         """Returns the problem as a JSON-ready dict."""
-        return {"field": self.field, "message": self.message, "rule": self.rule, "value": self.value}
+        return {
+            "field": self.field,
+            "message": self.message,
+            "rule": self.rule,
+            "value": self.value,
+        }
 
 
 class GatewayError(Exception):
@@ -66,7 +71,9 @@ class XmlInputError(GatewayError):
     """
 
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message, problems=[Problem(field="document", message=message, rule=f"xml.{reason}")])
+        super().__init__(
+            message, problems=[Problem(field="document", message=message, rule=f"xml.{reason}")]
+        )
         self.reason = reason
 
 

@@ -79,7 +79,9 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     try:
         tree = etree.ElementTree(etree.fromstring(data, parser=_parser()))
     except etree.XMLSyntaxError as exc:
-        raise XmlInputError("not-well-formed", f"the document is not well-formed XML: {exc}") from exc
+        raise XmlInputError(
+            "not-well-formed", f"the document is not well-formed XML: {exc}"
+        ) from exc
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XmlInputError(
