@@ -1,0 +1,149 @@
+"""Validation of e-invoices against the official XSD and Schematron rule sets.
+
+``validate(xml, profile=None)`` detects the syntax (UBL Invoice, UBL CreditNote,
+CII) and the profile (from BT-24 when none is given), picks the rule set in force,
+and runs its stages in one loop. It always returns a :class:`Report`; a stage that
+cannot run is recorded as ``error`` and makes the report not valid. Hostile or
+malformed XML raises :class:`schemas.errors.XmlInputError` before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from lxml import etree
+
+from schemas import profiles
+from schemas.artifacts import load as load_artifact
+from schemas.errors import ArtifactError, GatewayError
+from schemas.xml_input import DEFAULT_MAX_BYTES, parse_xml
+from validators.report import Finding, Report, StageResult
+from validators.ruleset import DocumentSyntax, RuleSet, Stage, ruleset_for
+from validators.stages import schematron as schematron_stage
+from validators.stages import xsd as xsd_stage
+
+__all__ = ["Finding", "Report", "StageResult", "detect_syntax", "validate", "validate_tree"]
+
+_ROOTS: dict[str, DocumentSyntax] = {
+    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": "ubl-invoice",
+    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote": "ubl-creditnote",
+    "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice": "cii",
+}
+
+_CUSTOMIZATION_XPATH = {
+    "ubl-invoice": "string(/*/*[local-name()='CustomizationID'][1])",
+    "ubl-creditnote": "string(/*/*[local-name()='CustomizationID'][1])",
+    "cii": "string(/*/*[local-name()='ExchangedDocumentContext']"
+    "/*[local-name()='GuidelineSpecifiedDocumentContextParameter']/*[local-name()='ID'][1])",
+}
+
+
+def detect_syntax(tree: etree._ElementTree) -> DocumentSyntax | None:
+    """Tells the syntax of a parsed document from its root element, or None if unknown."""
+    return _ROOTS.get(tree.getroot().tag)
+
+
+def detect_profile(tree: etree._ElementTree, syntax: DocumentSyntax) -> str:
+    """The profile a document declares in BT-24, or ``en16931`` when it declares none we know."""
+    customization_id = str(tree.xpath(_CUSTOMIZATION_XPATH[syntax]))
+    found = profiles.detect(customization_id)
+    return found.name if found else "en16931"
+
+
+def _failed_start(
+    document_sha256: str, syntax: str, profile: str | None, stage: str, detail: str
+) -> Report:
+    return Report(
+        ruleset_id="(none)",
+        syntax=syntax,
+        document_sha256=document_sha256,
+        profile=profile,
+        results=(StageResult(stage=stage, outcome="error", detail=detail),),
+    )
+
+
+def _run_stage(stage: Stage, tree: etree._ElementTree, text: str) -> StageResult:
+    try:
+        artifact = load_artifact(stage.artifact)
+    except ArtifactError as exc:
+        return StageResult(
+            stage=stage.id, outcome="error", detail=f"rule set not available: {exc.message}"
+        )
+    if stage.kind == "xsd":
+        return xsd_stage.run(stage.id, artifact, tree)
+    return schematron_stage.run(stage.id, artifact, text)
+
+
+def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: str) -> Report:
+    """Runs every stage of a rule set over a parsed document: the runner is this one loop."""
+    text = etree.tostring(tree, encoding="unicode")
+    results: list[StageResult] = []
+    stopped_by: str | None = None
+    for stage in ruleset.stages:
+        if stopped_by is not None:
+            results.append(
+                StageResult(
+                    stage=stage.id,
+                    outcome="skipped",
+                    detail=f"stage {stopped_by} found fatal errors",
+                )
+            )
+            continue
+        started = time.perf_counter()
+        result = _run_stage(stage, tree, text)
+        if result.duration == 0.0:
+            result = StageResult(**{**result.__dict__, "duration": time.perf_counter() - started})
+        results.append(result)
+        if stage.stop_on_fatal and result.outcome != "valid":
+            stopped_by = stage.id
+    return Report(
+        ruleset_id=ruleset.id,
+        syntax=ruleset.syntax,
+        document_sha256=document_sha256,
+        profile=ruleset.profile,
+        results=tuple(results),
+    )
+
+
+def validate_tree(
+    tree: etree._ElementTree, *, document_sha256: str, profile: str | None = None
+) -> Report:
+    """Validates an already parsed (and hardened) document tree."""
+    syntax = detect_syntax(tree)
+    if syntax is None:
+        root = tree.getroot().tag
+        return _failed_start(
+            document_sha256,
+            "unknown",
+            profile,
+            "syntax",
+            f"the root element {root} is not a UBL Invoice, UBL CreditNote or CII CrossIndustryInvoice",
+        )
+    chosen = profile or detect_profile(tree, syntax)
+    try:
+        ruleset = ruleset_for(chosen, syntax)
+    except GatewayError as exc:
+        return _failed_start(document_sha256, syntax, chosen, "ruleset", exc.message)
+    return run_ruleset(ruleset, tree, document_sha256=document_sha256)
+
+
+def validate(
+    xml: bytes, *, profile: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Report:
+    """Validates an e-invoice against the official rule sets of its profile.
+
+    Args:
+        xml: The document, exactly as received.
+        profile: The profile to validate against; detected from BT-24 when None.
+        max_bytes: Size cap for the document.
+
+    Returns:
+        The report; ``report.valid`` is True only if every required stage ran and
+        none found a fatal error.
+
+    Raises:
+        XmlInputError: The bytes are not acceptable XML (hostile, too large, not well-formed).
+    """
+    tree = parse_xml(xml, max_bytes=max_bytes)
+    return validate_tree(tree, document_sha256=hashlib.sha256(xml).hexdigest(), profile=profile)

@@ -1,0 +1,5 @@
+"""Errors of the ``validators`` package (all descend from ``GatewayError``)."""
+
+from schemas.errors import ArtifactError, GatewayError, XmlInputError
+
+__all__ = ["ArtifactError", "GatewayError", "XmlInputError"]
