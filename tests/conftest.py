@@ -16,6 +16,10 @@ SHARED_DIR = Path(os.environ.get("EGW_SHARED_DIR", PROJECT_ROOT.parent / "shared
 CORPUS_DIR = SHARED_DIR / "corpus"
 ARTIFACTS_DIR = Path(os.environ.get("EGW_ARTIFACTS_DIR", SHARED_DIR / "artifacts"))
 
+# The product reads its artifacts from EGW_ARTIFACTS_DIR; point it at the shared copy.
+if ARTIFACTS_DIR.is_dir():
+    os.environ.setdefault("EGW_ARTIFACTS_DIR", str(ARTIFACTS_DIR))
+
 
 def require_dir(path: Path, what: str) -> Path:
     """Returns ``path`` or skips the calling test when it does not exist."""

@@ -31,7 +31,10 @@ def test_unknown_profile_names_the_known_ones():
     ("customization_id", "expected"),
     [
         ("urn:cen.eu:en16931:2017", "en16931"),
-        ("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0", "peppol-bis-3"),
+        (
+            "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+            "peppol-bis-3",
+        ),
         # A national extension of Peppol BIS is still validated as Peppol BIS.
         (
             "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
