@@ -355,7 +355,7 @@ def _payment(w: _Writer, root: etree._Element, invoice: Invoice, credit_note: bo
                 payment.means_code,
                 name=payment.means_text if index == 0 else None,
             )
-            w.cbc(means, "PaymentDueDate", due_date)
+            w.cbc(means, "PaymentDueDate", due_date if index == 0 else None)  # UBL-SR-45
             w.cbc(means, "PaymentID", payment.remittance_information)
             if index == 0 and payment.card is not None:
                 card = w.cac(means, "CardAccount")
