@@ -1,0 +1,85 @@
+"""Benchmark: validation throughput (XSD, Schematron) over the UBL corpus and synthetic invoices.
+
+Run: ``EGW_ARTIFACTS_DIR=../shared/artifacts .venv/bin/python bench/validate.py``
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.synthetic import invoice_with_lines  # noqa: E402
+from schemas import ubl  # noqa: E402
+from schemas.artifacts import load  # noqa: E402
+from schemas.xml_input import parse_xml  # noqa: E402
+from validators import validate  # noqa: E402
+from validators.stages import schematron, xsd  # noqa: E402
+
+CORPUS = Path(os.environ.get("EGW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "corpus"
+
+
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:8.1f} docs/s ({seconds / count * 1000:7.1f} ms/doc)"
+
+
+def corpus() -> None:
+    files = sorted((CORPUS / "ubl" / "valid").iterdir())
+    documents = [(p, p.read_bytes()) for p in files]
+    trees = [parse_xml(d) for _, d in documents]
+    texts = [t.getroot().getroottree() for t in trees]
+    invoice_xsd, credit_xsd, en16931 = load("ubl-invoice-xsd"), load("ubl-creditnote-xsd"), load("en16931-ubl-xslt")
+    started = time.perf_counter()
+    schematron.executable(en16931)
+    print(f"Schematron compile (official EN 16931 UBL XSLT, cold): {time.perf_counter() - started:.2f} s")
+    rounds = 5
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for tree in texts:
+            schema = credit_xsd if tree.getroot().tag.endswith("CreditNote") else invoice_xsd
+            xsd.run("xsd", schema, tree)
+    print(f"XSD over the UBL corpus ({len(files)} files x {rounds}):        {_rate(len(files) * rounds, time.perf_counter() - started)}")
+    from lxml import etree
+
+    strings = [etree.tostring(t, encoding="unicode") for t in texts]
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for text in strings:
+            schematron.run("en16931", en16931, text)
+    print(f"Schematron over the UBL corpus ({len(files)} x {rounds}):         {_rate(len(files) * rounds, time.perf_counter() - started)}")
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for _, data in documents:
+            validate(data, profile="en16931")
+    print(f"validate() end to end, corpus ({len(files)} x {rounds}):          {_rate(len(files) * rounds, time.perf_counter() - started)}")
+
+
+def synthetic() -> None:
+    print("\nSynthetic invoices, render + validate (XSD + EN 16931 Schematron), median of runs:")
+    for lines in (1, 100, 1000, 5000):
+        invoice = invoice_with_lines(lines)
+        runs = 5 if lines <= 1000 else 3
+        render_times, validate_times = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            xml = ubl.render(invoice)
+            rendered = time.perf_counter()
+            report = validate(xml, profile="en16931")
+            render_times.append(rendered - started)
+            validate_times.append(time.perf_counter() - rendered)
+            assert report.valid, [(f.rule_id, f.message) for f in report.fatal][:3]
+        render_s, validate_s = statistics.median(render_times), statistics.median(validate_times)
+        print(
+            f"  {lines:5d} lines ({len(xml) / 1024:8.1f} KiB): render {render_s * 1000:8.1f} ms, "
+            f"validate {validate_s * 1000:8.1f} ms, total {(render_s + validate_s) * 1000:8.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("EGW_ARTIFACTS_DIR", str(CORPUS.parent / "artifacts"))
+    corpus()
+    synthetic()
