@@ -769,6 +769,23 @@ class InvoiceDraft(_InvoiceFields):
         description="Not an EN 16931 term: a domestic reverse-charge case of the seller's pack "
         "(such as DE construction), making the lines AE with the pack's invoice text.",
     )
+    exemption_reason: Text | None = Field(
+        default=None,
+        description="BT-120 VAT exemption reason text for lines the pack makes exempt (tax class "
+        "exempt, category E); the engine supplies the text for K, AE, G, O and small businesses.",
+    )
+    exemption_reason_code: Text | None = Field(
+        default=None, description="BT-121 VAT exemption reason code (VATEX) for exempt lines."
+    )
+    paid_amount: Amount | None = Field(default=None, description="BT-113 Paid amount (an input).")
+    rounding_amount: Amount | None = Field(
+        default=None, description="BT-114 Rounding amount (an input)."
+    )
+    vat_total_accounting_currency: Amount | None = Field(
+        default=None,
+        description="BT-111 Invoice total VAT amount in the VAT accounting currency (BT-6), "
+        "converted by the ERP at the rate it must use.",
+    )
     allowances: tuple[AllowanceChargeDraft, ...] = Field(
         default=(), description="BG-20 DOCUMENT LEVEL ALLOWANCES."
     )

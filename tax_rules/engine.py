@@ -1,0 +1,478 @@
+"""The VAT engine: completes a draft into an EN 16931 invoice that the official rules accept.
+
+Amounts follow EN 16931 exactly (``Decimal``, ``ROUND_HALF_UP``, never float):
+
+* line net amount (BT-131) = round2(quantity x net price / base quantity)
+  + line charges - line allowances;
+* BT-106 = sum of line net amounts (BR-CO-10), BT-107/BT-108 = sums of document
+  allowances/charges (BR-CO-11/12), BT-109 = BT-106 - BT-107 + BT-108 (BR-CO-13);
+* per VAT category and rate (BG-23): taxable amount (BR-CO-?/BR-S-08 etc.) and
+  VAT = round2(taxable x rate / 100) (BR-CO-17); BT-110 = sum of BT-117 (BR-CO-14);
+* BT-112 = BT-109 + BT-110 (BR-CO-15); BT-115 = BT-112 - BT-113 + BT-114 (BR-CO-16).
+
+What the ERP states (line net amounts, totals, breakdown) is recomputed; a
+difference is an error showing both values and the rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from schemas.model import Invoice, InvoiceDraft, LineDraft, VatBreakdown
+from tax_rules import category as categories
+from tax_rules import vat_id
+from tax_rules.category import Treatment
+from tax_rules.errors import Problem, TaxRuleError
+from tax_rules.pack import Pack, jurisdiction
+from tax_rules.trace import Trace, round2
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed invoice and how every amount in it was computed."""
+
+    invoice: Invoice
+    trace: Trace
+
+
+def _treatment(
+    *,
+    field: str,
+    tax_class: str | None,
+    vat_category: str | None,
+    vat_rate: Decimal | None,
+    regime: Treatment | None,
+    draft: InvoiceDraft,
+    pack: Pack,
+    on: date,
+) -> Treatment:
+    if vat_category is not None:
+        return categories.explicit(
+            field=field,
+            category=vat_category,
+            rate=vat_rate,
+            pack=pack,
+            on=on,
+            exemption_reason=draft.exemption_reason,
+            exemption_code=draft.exemption_reason_code,
+        )
+    if regime is not None:
+        return regime
+    return categories.by_tax_class(
+        field=f"{field}.tax_class",
+        tax_class=tax_class,
+        pack=pack,
+        on=on,
+        exemption_reason=draft.exemption_reason,
+        exemption_code=draft.exemption_reason_code,
+    )
+
+
+def _line_net(index: int, line: LineDraft, trace: Trace) -> Decimal:
+    base = line.base_quantity or Decimal("1")
+    target = f"lines[{index}].net_amount"
+    gross = trace.record(
+        f"{target} (price x quantity)",
+        "EN16931 BT-131",
+        "round2(quantity x net price / base quantity)",
+        round2(line.quantity * line.unit_price / base),
+        quantity=line.quantity,
+        net_price=line.unit_price,
+        base_quantity=base,
+    )
+    charges = sum((c.amount for c in line.charges), ZERO)
+    allowances = sum((a.amount for a in line.allowances), ZERO)
+    if not line.charges and not line.allowances:
+        return gross
+    return trace.record(
+        target,
+        "EN16931 BT-131",
+        "price x quantity + line charges - line allowances",
+        gross + charges - allowances,
+        price_x_quantity=gross,
+        line_charges=charges,
+        line_allowances=allowances,
+    )
+
+
+def _requirements(draft: InvoiceDraft, used: set[str]) -> list[Problem]:
+    """Checks the parties carry what the official rules require for the categories used."""
+    problems: list[Problem] = []
+    seller, buyer = draft.seller, draft.buyer
+    representative_vat = draft.tax_representative.vat_id if draft.tax_representative else None
+    seller_tax_id = seller.vat_id or representative_vat
+    if not (seller.identifiers or seller.legal_id or seller.vat_id):
+        problems.append(
+            Problem(
+                field="seller",
+                message="give the seller identifier, legal registration id or VAT id",
+                rule="BR-CO-26",
+            )
+        )
+    for category in sorted(used):
+        if category in ("S", "Z", "E") and not (seller_tax_id or seller.tax_registration_id):
+            problems.append(
+                Problem(
+                    field="seller.vat_id",
+                    message=f"category {category} needs the seller VAT id (BT-31), tax registration id (BT-32) or tax representative VAT id (BT-63)",
+                    rule=f"BR-{category}-02",
+                )
+            )
+        if category in ("AE", "K", "G") and not seller_tax_id:
+            problems.append(
+                Problem(
+                    field="seller.vat_id",
+                    message=f"category {category} needs the seller VAT id (BT-31) or tax representative VAT id (BT-63)",
+                    rule=f"BR-{'IC' if category == 'K' else category}-02",
+                )
+            )
+        if category == "AE" and not (buyer.vat_id or buyer.legal_id):
+            problems.append(
+                Problem(
+                    field="buyer.vat_id",
+                    message="reverse charge needs the buyer VAT id (BT-48) or legal registration id (BT-47)",
+                    rule="BR-AE-02",
+                )
+            )
+        if category == "K":
+            if not buyer.vat_id:
+                problems.append(
+                    Problem(
+                        field="buyer.vat_id",
+                        message="an intra-community supply needs the buyer VAT id (BT-48)",
+                        rule="BR-IC-02",
+                    )
+                )
+            if not (draft.delivery_date or draft.invoice_period):
+                problems.append(
+                    Problem(
+                        field="delivery_date",
+                        message="an intra-community supply needs the actual delivery date (BT-72) or the invoicing period (BG-14)",
+                        rule="BR-IC-11",
+                    )
+                )
+            if not (draft.delivery and draft.delivery.address):
+                problems.append(
+                    Problem(
+                        field="delivery.address.country",
+                        message="an intra-community supply needs the deliver-to country (BT-80)",
+                        rule="BR-IC-12",
+                    )
+                )
+        if category == "O" and (seller.vat_id or representative_vat or buyer.vat_id):
+            problems.append(
+                Problem(
+                    field="seller.vat_id",
+                    message="an invoice not subject to VAT (O) must not carry seller, tax representative or buyer VAT ids",
+                    rule="BR-O-02",
+                )
+            )
+    if "O" in used and len(used) > 1:
+        problems.append(
+            Problem(
+                field="lines",
+                message="category O cannot be combined with other VAT categories",
+                rule="BR-O-11",
+            )
+        )
+    return problems
+
+
+def _check_vat_ids(draft: InvoiceDraft) -> list[Problem]:
+    found = []
+    for field, value in (
+        ("seller.vat_id", draft.seller.vat_id),
+        ("buyer.vat_id", draft.buyer.vat_id),
+        (
+            "tax_representative.vat_id",
+            draft.tax_representative.vat_id if draft.tax_representative else None,
+        ),
+    ):
+        if value:
+            problem = vat_id.check(field, value)
+            if problem:
+                found.append(problem)
+    return found
+
+
+def _stated(
+    problems: list[Problem], field: str, stated: Decimal | None, computed: Decimal, rule: str
+) -> None:
+    if stated is not None and stated != computed:
+        problems.append(
+            Problem(
+                field=field,
+                message=f"the ERP states {stated}, the rules compute {computed}",
+                rule=rule,
+                value=str(stated),
+            )
+        )
+
+
+def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Completion:
+    """Completes a draft and returns the invoice with the trace of every decision and amount.
+
+    Args:
+        draft: What the ERP sent.
+        on: The tax point date whose rates apply; default BT-7, else BT-72, else the
+            invoicing period end, else the issue date.
+
+    Raises:
+        TaxRuleError: With every problem found (field path, message, rule, value).
+    """
+    pack = jurisdiction(draft.seller.address.country)
+    tax_point = on or draft.tax_point
+    trace = Trace()
+    problems = _check_vat_ids(draft)
+    regime = categories.regime(draft, pack).treatment
+    if regime is not None:
+        trace.decide(
+            "invoice",
+            f"{regime.category} {regime.rate if regime.rate is not None else ''}".strip(),
+            regime.why,
+        )
+
+    lines: list[dict[str, Any]] = []
+    groups: dict[tuple[str, Decimal | None], dict[str, Any]] = defaultdict(
+        lambda: {"lines": ZERO, "allowances": ZERO, "charges": ZERO, "treatment": None}
+    )
+    for index, line in enumerate(draft.lines):
+        try:
+            treatment = _treatment(
+                field=f"lines[{index}]",
+                tax_class=line.tax_class,
+                vat_category=line.vat_category,
+                vat_rate=line.vat_rate,
+                regime=regime,
+                draft=draft,
+                pack=pack,
+                on=tax_point,
+            )
+        except TaxRuleError as exc:
+            problems.extend(exc.problems)
+            continue
+        if regime is None:
+            trace.decide(
+                f"lines[{index}]",
+                f"{treatment.category} {treatment.rate if treatment.rate is not None else ''}".strip(),
+                treatment.why,
+            )
+        net = _line_net(index, line, trace)
+        _stated(problems, f"lines[{index}].net_amount", line.net_amount, net, "EN16931 BT-131")
+        group = groups[(treatment.category, treatment.rate)]
+        group["lines"] += net
+        group["treatment"] = treatment
+        data = line.model_dump(exclude={"tax_class"})
+        data.update(net_amount=net, vat_category=treatment.category, vat_rate=treatment.rate)
+        lines.append(data)
+
+    documents: dict[str, list[dict[str, Any]]] = {"allowances": [], "charges": []}
+    for kind in ("allowances", "charges"):
+        for index, item in enumerate(getattr(draft, kind)):
+            try:
+                treatment = _treatment(
+                    field=f"{kind}[{index}]",
+                    tax_class=item.tax_class,
+                    vat_category=item.vat_category,
+                    vat_rate=item.vat_rate,
+                    regime=regime,
+                    draft=draft,
+                    pack=pack,
+                    on=tax_point,
+                )
+            except TaxRuleError as exc:
+                problems.extend(exc.problems)
+                continue
+            group = groups[(treatment.category, treatment.rate)]
+            group[kind] += item.amount
+            group["treatment"] = group["treatment"] or treatment
+            data = item.model_dump(exclude={"tax_class"})
+            data.update(vat_category=treatment.category, vat_rate=treatment.rate)
+            documents[kind].append(data)
+
+    problems.extend(_requirements(draft, {category for category, _ in groups}))
+    if problems:
+        raise TaxRuleError(problems)
+
+    line_total = trace.record(
+        "totals.line_net_total",
+        "BR-CO-10",
+        "sum of line net amounts",
+        sum((l["net_amount"] for l in lines), ZERO),
+    )
+    allowance_total = sum((a["amount"] for a in documents["allowances"]), ZERO)
+    charge_total = sum((c["amount"] for c in documents["charges"]), ZERO)
+    if documents["allowances"]:
+        trace.record(
+            "totals.allowance_total", "BR-CO-11", "sum of document allowances", allowance_total
+        )
+    if documents["charges"]:
+        trace.record("totals.charge_total", "BR-CO-12", "sum of document charges", charge_total)
+    without_vat = trace.record(
+        "totals.total_without_vat",
+        "BR-CO-13",
+        "BT-106 - BT-107 + BT-108",
+        line_total - allowance_total + charge_total,
+        line_net_total=line_total,
+        allowance_total=allowance_total,
+        charge_total=charge_total,
+    )
+    breakdown: list[VatBreakdown] = []
+    for (category, rate), group in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or Decimal(-1))
+    ):
+        treatment: Treatment = group["treatment"]
+        label = f"vat_breakdown[{category} {rate if rate is not None else '-'}]"
+        taxable = trace.record(
+            f"{label}.taxable_amount",
+            f"BR-{'IC' if category == 'K' else category}-08",
+            "sum of line net amounts - document allowances + document charges of this category and rate",
+            group["lines"] - group["allowances"] + group["charges"],
+            lines=group["lines"],
+            allowances=group["allowances"],
+            charges=group["charges"],
+        )
+        vat = trace.record(
+            f"{label}.vat_amount",
+            "BR-CO-17",
+            "round2(taxable amount x rate / 100)",
+            round2(taxable * (rate or Decimal(0)) / 100),
+            taxable=taxable,
+            rate=rate,
+        )
+        breakdown.append(
+            VatBreakdown(
+                taxable_amount=taxable,
+                vat_amount=vat,
+                category=category,
+                rate=rate,
+                exemption_reason=treatment.exemption_reason,
+                exemption_reason_code=treatment.exemption_code,
+            )
+        )
+    vat_total = trace.record(
+        "totals.vat_total",
+        "BR-CO-14",
+        "sum of VAT category tax amounts",
+        sum((b.vat_amount for b in breakdown), ZERO),
+    )
+    with_vat = trace.record(
+        "totals.total_with_vat",
+        "BR-CO-15",
+        "BT-109 + BT-110",
+        without_vat + vat_total,
+        total_without_vat=without_vat,
+        vat_total=vat_total,
+    )
+    paid = draft.paid_amount
+    rounding = draft.rounding_amount
+    due = trace.record(
+        "totals.amount_due",
+        "BR-CO-16",
+        "BT-112 - BT-113 + BT-114",
+        with_vat - (paid or ZERO) + (rounding or ZERO),
+        total_with_vat=with_vat,
+        paid_amount=paid,
+        rounding_amount=rounding,
+    )
+    totals = {
+        "line_net_total": line_total,
+        "allowance_total": allowance_total if documents["allowances"] else None,
+        "charge_total": charge_total if documents["charges"] else None,
+        "total_without_vat": without_vat,
+        "vat_total": vat_total,
+        "vat_total_accounting_currency": draft.vat_total_accounting_currency,
+        "total_with_vat": with_vat,
+        "paid_amount": paid,
+        "rounding_amount": rounding,
+        "amount_due": due,
+    }
+    _compare_stated(draft, totals, breakdown)
+
+    data = draft.model_dump(
+        exclude={
+            "profile",
+            "syntax",
+            "supply_type",
+            "vat_regime",
+            "reverse_charge_case",
+            "exemption_reason",
+            "exemption_reason_code",
+            "paid_amount",
+            "rounding_amount",
+            "vat_total_accounting_currency",
+            "lines",
+            "allowances",
+            "charges",
+            "totals",
+            "vat_breakdown",
+        }
+    )
+    data.update(
+        lines=lines,
+        allowances=documents["allowances"],
+        charges=documents["charges"],
+        totals=totals,
+        vat_breakdown=breakdown,
+    )
+    return Completion(invoice=Invoice.model_validate(data), trace=trace)
+
+
+def _compare_stated(
+    draft: InvoiceDraft, totals: dict[str, Any], breakdown: list[VatBreakdown]
+) -> None:
+    problems: list[Problem] = []
+    if draft.totals is not None:
+        rules = {
+            "line_net_total": "BR-CO-10",
+            "allowance_total": "BR-CO-11",
+            "charge_total": "BR-CO-12",
+            "total_without_vat": "BR-CO-13",
+            "vat_total": "BR-CO-14",
+            "total_with_vat": "BR-CO-15",
+            "amount_due": "BR-CO-16",
+        }
+        for name, rule in rules.items():
+            stated = getattr(draft.totals, name)
+            computed = totals[name] if totals[name] is not None else ZERO
+            _stated(problems, f"totals.{name}", stated, computed, rule)
+    if draft.vat_breakdown:
+        computed = {(b.category, b.rate): b for b in breakdown}
+        for index, stated in enumerate(draft.vat_breakdown):
+            match = computed.get((stated.category, stated.rate))
+            if match is None:
+                problems.append(
+                    Problem(
+                        field=f"vat_breakdown[{index}]",
+                        message=f"no line has category {stated.category} at {stated.rate} %",
+                        rule="BR-CO-18",
+                    )
+                )
+                continue
+            _stated(
+                problems,
+                f"vat_breakdown[{index}].taxable_amount",
+                stated.taxable_amount,
+                match.taxable_amount,
+                "BR-S-08",
+            )
+            _stated(
+                problems,
+                f"vat_breakdown[{index}].vat_amount",
+                stated.vat_amount,
+                match.vat_amount,
+                "BR-CO-17",
+            )
+    if problems:
+        raise TaxRuleError(problems)
+
+
+def complete(draft: InvoiceDraft, *, on: date | None = None) -> Invoice:
+    """Completes a draft into an invoice (see :func:`complete_with_trace`)."""
+    return complete_with_trace(draft, on=on).invoice
