@@ -42,13 +42,23 @@ def invoice_with_lines(count: int, *, type_code: str = "380") -> Invoice:
                 "name": "Seller GmbH",
                 "vat_id": "DE123456789",
                 "electronic_address": {"value": "DE123456789", "scheme": "9930"},
-                "address": {"lines": ["Hauptstr. 1"], "city": "Berlin", "postal_code": "10115", "country": "DE"},
+                "address": {
+                    "lines": ["Hauptstr. 1"],
+                    "city": "Berlin",
+                    "postal_code": "10115",
+                    "country": "DE",
+                },
             },
             "buyer": {
                 "name": "Buyer AG",
                 "vat_id": "DE811907980",
                 "electronic_address": {"value": "DE811907980", "scheme": "9930"},
-                "address": {"lines": ["Ring 2"], "city": "Hamburg", "postal_code": "20095", "country": "DE"},
+                "address": {
+                    "lines": ["Ring 2"],
+                    "city": "Hamburg",
+                    "postal_code": "20095",
+                    "country": "DE",
+                },
             },
             "payment": {"means_code": "58", "accounts": [{"account_id": "DE89370400440532013000"}]},
             "lines": lines,
@@ -59,6 +69,13 @@ def invoice_with_lines(count: int, *, type_code: str = "380") -> Invoice:
                 "total_with_vat": str(net_total + vat),
                 "amount_due": str(net_total + vat),
             },
-            "vat_breakdown": [{"taxable_amount": str(net_total), "vat_amount": str(vat), "category": "S", "rate": "19"}],
+            "vat_breakdown": [
+                {
+                    "taxable_amount": str(net_total),
+                    "vat_amount": str(vat),
+                    "category": "S",
+                    "rate": "19",
+                }
+            ],
         }
     )

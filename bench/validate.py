@@ -20,7 +20,10 @@ from schemas.xml_input import parse_xml  # noqa: E402
 from validators import validate  # noqa: E402
 from validators.stages import schematron, xsd  # noqa: E402
 
-CORPUS = Path(os.environ.get("EGW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "corpus"
+CORPUS = (
+    Path(os.environ.get("EGW_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+    / "corpus"
+)
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -32,17 +35,25 @@ def corpus() -> None:
     documents = [(p, p.read_bytes()) for p in files]
     trees = [parse_xml(d) for _, d in documents]
     texts = [t.getroot().getroottree() for t in trees]
-    invoice_xsd, credit_xsd, en16931 = load("ubl-invoice-xsd"), load("ubl-creditnote-xsd"), load("en16931-ubl-xslt")
+    invoice_xsd, credit_xsd, en16931 = (
+        load("ubl-invoice-xsd"),
+        load("ubl-creditnote-xsd"),
+        load("en16931-ubl-xslt"),
+    )
     started = time.perf_counter()
     schematron.executable(en16931)
-    print(f"Schematron compile (official EN 16931 UBL XSLT, cold): {time.perf_counter() - started:.2f} s")
+    print(
+        f"Schematron compile (official EN 16931 UBL XSLT, cold): {time.perf_counter() - started:.2f} s"
+    )
     rounds = 5
     started = time.perf_counter()
     for _ in range(rounds):
         for tree in texts:
             schema = credit_xsd if tree.getroot().tag.endswith("CreditNote") else invoice_xsd
             xsd.run("xsd", schema, tree)
-    print(f"XSD over the UBL corpus ({len(files)} files x {rounds}):        {_rate(len(files) * rounds, time.perf_counter() - started)}")
+    print(
+        f"XSD over the UBL corpus ({len(files)} files x {rounds}):        {_rate(len(files) * rounds, time.perf_counter() - started)}"
+    )
     from lxml import etree
 
     strings = [etree.tostring(t, encoding="unicode") for t in texts]
@@ -50,12 +61,16 @@ def corpus() -> None:
     for _ in range(rounds):
         for text in strings:
             schematron.run("en16931", en16931, text)
-    print(f"Schematron over the UBL corpus ({len(files)} x {rounds}):         {_rate(len(files) * rounds, time.perf_counter() - started)}")
+    print(
+        f"Schematron over the UBL corpus ({len(files)} x {rounds}):         {_rate(len(files) * rounds, time.perf_counter() - started)}"
+    )
     started = time.perf_counter()
     for _ in range(rounds):
         for _, data in documents:
             validate(data, profile="en16931")
-    print(f"validate() end to end, corpus ({len(files)} x {rounds}):          {_rate(len(files) * rounds, time.perf_counter() - started)}")
+    print(
+        f"validate() end to end, corpus ({len(files)} x {rounds}):          {_rate(len(files) * rounds, time.perf_counter() - started)}"
+    )
 
 
 def synthetic() -> None:

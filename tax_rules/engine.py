@@ -304,7 +304,7 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
         "totals.line_net_total",
         "BR-CO-10",
         "sum of line net amounts",
-        sum((l["net_amount"] for l in lines), ZERO),
+        sum((line["net_amount"] for line in lines), ZERO),
     )
     allowance_total = sum((a["amount"] for a in documents["allowances"]), ZERO)
     charge_total = sum((c["amount"] for c in documents["charges"]), ZERO)
