@@ -745,6 +745,12 @@ class Invoice(_InvoiceFields):
 class InvoiceDraft(_InvoiceFields):
     """What an ERP submits (DESIGN.md, "The draft contract"); the tax engine completes it."""
 
+    number: Text | None = Field(  # type: ignore[assignment]
+        default=None,
+        description="BT-1 Invoice number; when left out, the gateway assigns the next number of "
+        "the tenant's gap-free series.",
+    )
+
     profile: Text | None = Field(
         default=None,
         description="Not an EN 16931 term: the output profile (en16931, peppol-bis-3, xrechnung-3); "

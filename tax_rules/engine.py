@@ -230,6 +230,10 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     tax_point = on or draft.tax_point
     trace = Trace()
     problems = _check_vat_ids(draft)
+    if not draft.number:
+        problems.append(
+            Problem(field="number", message="the invoice number (BT-1) is missing; assign one before completing", rule="BR-02")
+        )
     regime = categories.regime(draft, pack).treatment
     if regime is not None:
         trace.decide(

@@ -182,3 +182,42 @@ class Report:
                 text = etree.SubElement(element, svrl + "text")
                 text.text = finding.message
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """Rebuilds a report from its JSON form (as stored with an archived document)."""
+    findings_by_stage: dict[str, list[Finding]] = {}
+    for item in data.get("findings", []):
+        findings_by_stage.setdefault(item["stage"], []).append(
+            Finding(
+                rule_id=item["rule_id"],
+                severity=item["severity"],
+                location=item["location"],
+                message=item["message"],
+                stage=item["stage"],
+                business_term=item.get("business_term"),
+            )
+        )
+    artifacts = {a["name"]: a for a in data.get("rule_sets", [])}
+    results = []
+    for stage in data.get("stages", []):
+        results.append(
+            StageResult(
+                stage=stage["stage"],
+                outcome=stage["outcome"],
+                findings=tuple(findings_by_stage.get(stage["stage"], [])),
+                duration=stage.get("duration_ms", 0) / 1000,
+                detail=stage.get("detail"),
+            )
+        )
+    del artifacts  # artifact hashes stay in the JSON form; SVRL names stages only
+    return Report(
+        ruleset_id=data.get("ruleset_id", ""),
+        syntax=data.get("syntax", ""),
+        document_sha256=data.get("document_sha256", ""),
+        profile=data.get("profile"),
+        results=tuple(results),
+        checked_at=datetime.fromisoformat(data["checked_at"])
+        if data.get("checked_at")
+        else datetime.now(UTC),
+    )

@@ -1,0 +1,236 @@
+"""API test fixtures: the app on SQLite and on the real PostgreSQL, with two tenants.
+
+PostgreSQL tests skip with a message when the server is unreachable, unless
+REQUIRE_POSTGRES=1 (CI), which makes them fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from gateway.app import bootstrap_tenant, create_app
+from gateway.settings import Settings
+
+PG_ADMIN_URL = os.environ.get(
+    "EGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    if _postgres_reachable():
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail("PostgreSQL at 127.0.0.1:5432 is required (REQUIRE_POSTGRES=1) but unreachable")
+    pytest.skip(
+        "PostgreSQL at 127.0.0.1:5432 is not reachable (set REQUIRE_POSTGRES=1 to make this a failure)"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    require_postgres()
+    name = f"egw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(
+            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def fresh_postgres_database() -> str:
+    """A new database (for tests that need one to themselves)."""
+    require_postgres()
+    name = f"egw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+TABLES = ("audit_event", "invoice", "number_series", "api_key", "tenant")
+
+
+@dataclass
+class Gateway:
+    """A running app with two tenants and their keys."""
+
+    client: TestClient
+    app: object
+    admin_key: str
+    erp_key: str
+    other_admin_key: str
+    other_erp_key: str
+
+    def auth(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    @property
+    def erp(self) -> dict[str, str]:
+        return self.auth(self.erp_key)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.auth(self.admin_key)
+
+
+def _second_tenant(client: TestClient, admin_key: str) -> tuple[str, str]:
+    response = client.post(
+        "/v1/admin/tenants",
+        json={"name": "other"},
+        headers={"Authorization": f"Bearer {admin_key}"},
+    )
+    assert response.status_code == 201, response.text
+    other_admin = response.json()["admin_key"]["key"]
+    response = client.post(
+        "/v1/admin/keys",
+        json={"name": "erp", "roles": ["erp"]},
+        headers={"Authorization": f"Bearer {other_admin}"},
+    )
+    assert response.status_code == 201, response.text
+    return other_admin, response.json()["key"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def gateway(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Gateway]:
+    """The app on the chosen database; PostgreSQL tables are emptied after each test."""
+    url = request.getfixturevalue("postgres_database") if backend == "postgresql" else None
+    settings = Settings(data_dir=tmp_path / "data", database_url=url)
+    app = create_app(settings)
+    created = bootstrap_tenant(app.state.engine)
+    assert created is not None
+    _, admin_key, erp_key = created
+    with TestClient(app, raise_server_exceptions=False) as client:
+        other_admin, other_erp = _second_tenant(client, admin_key)
+        yield Gateway(client, app, admin_key, erp_key, other_admin, other_erp)
+    if backend == "postgresql":
+        with app.state.engine.begin() as connection:
+            connection.execute(text("TRUNCATE " + ", ".join(TABLES) + " CASCADE"))
+    app.state.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A gateway served by uvicorn in a subprocess (for concurrency and crash tests)."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    data_dir: Path
+    env: dict[str, str]
+    erp_key: str
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def start_server(
+    data_dir: Path, *, database_url: str | None = None, erp_key: str | None = None, workers: int = 1
+) -> LiveServer:
+    """Starts ``uvicorn gateway.app:create_app`` and waits until /readyz answers."""
+    env = {**os.environ, "EGW_DATA_DIR": str(data_dir)}
+    if database_url:
+        env["EGW_DATABASE_URL"] = database_url
+    if erp_key is None:
+        init = subprocess.run(
+            [sys.executable, "-m", "gateway", "init"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        erp_key = next(
+            line.split("=", 1)[1]
+            for line in init.stdout.splitlines()
+            if line.startswith("EGW_ERP_KEY=")
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "gateway.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return LiveServer(process, base_url, data_dir, env, erp_key)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not become ready in 60 s")
+
+
+@pytest.fixture(scope="module")
+def sqlite_gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """One SQLite app for a whole module (fuzzing runs many requests)."""
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("fuzz")))
+    created = bootstrap_tenant(app.state.engine)
+    assert created is not None
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, {"Authorization": f"Bearer {created[2]}", "Content-Type": "application/json"}

@@ -1,0 +1,130 @@
+"""Bad input gets a specific 4xx problem+json, never a 5xx."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.drafts import api_draft
+
+XXE = b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM "file:///etc/passwd">]><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&x;</Invoice>'
+
+
+def _problem(response, status):
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()
+
+
+def test_malformed_json(gateway):
+    body = _problem(
+        gateway.client.post(
+            "/v1/invoices",
+            content=b"{not json",
+            headers={**gateway.erp, "Content-Type": "application/json"},
+        ),
+        422,
+    )
+    assert body["problems"]
+
+
+def test_unknown_field_is_named(gateway):
+    draft = api_draft()
+    draft["lines"][0]["colour"] = "red"
+    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp), 422)
+    assert any(p["field"] == "lines.0.colour" for p in body["problems"])
+
+
+def test_wrong_types_are_named(gateway):
+    draft = api_draft()
+    draft["issue_date"] = "yesterday"
+    draft["lines"][0]["quantity"] = [1]
+    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp), 422)
+    fields = {p["field"] for p in body["problems"]}
+    assert {"issue_date", "lines.0.quantity"} <= fields
+
+
+def test_huge_body_is_413(gateway):
+    huge = b"<Invoice>" + b" " * (26 * 1024 * 1024) + b"</Invoice>"
+    _problem(
+        gateway.client.post(
+            "/v1/validate", content=huge, headers={**gateway.erp, "Content-Type": "application/xml"}
+        ),
+        413,
+    )
+
+
+def test_xxe_upload_is_refused(gateway):
+    for path in ("/v1/invoices/xml", "/v1/validate"):
+        body = _problem(
+            gateway.client.post(
+                path, content=XXE, headers={**gateway.erp, "Content-Type": "application/xml"}
+            ),
+            400,
+        )
+        assert body["problems"][0]["rule"] == "xml.dtd-forbidden"
+
+
+def test_wrong_content_type_is_415(gateway):
+    _problem(
+        gateway.client.post(
+            "/v1/invoices",
+            content=json.dumps(api_draft()),
+            headers={**gateway.erp, "Content-Type": "text/plain"},
+        ),
+        415,
+    )
+    _problem(
+        gateway.client.post(
+            "/v1/invoices/xml",
+            content=b"<a/>",
+            headers={**gateway.erp, "Content-Type": "application/json"},
+        ),
+        415,
+    )
+
+
+def test_unknown_root_element_is_422(gateway):
+    body = _problem(
+        gateway.client.post(
+            "/v1/invoices/xml",
+            content=b"<Order xmlns='urn:x'/>",
+            headers={**gateway.erp, "Content-Type": "application/xml"},
+        ),
+        422,
+    )
+    assert body["problems"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+def _mutations():
+    keys = list(api_draft().keys())
+    return st.tuples(st.sampled_from(keys), json_values)
+
+
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(random_body=json_values, mutation=_mutations())
+def test_fuzzed_bodies_never_cause_a_5xx(sqlite_gateway, random_body, mutation):
+    client, headers = sqlite_gateway
+    response = client.post("/v1/invoices", content=json.dumps(random_body), headers=headers)
+    assert response.status_code < 500, response.text[:300]
+    draft = api_draft("FUZZ")
+    draft[mutation[0]] = mutation[1]
+    response = client.post("/v1/invoices", content=json.dumps(draft), headers=headers)
+    assert response.status_code < 500, (mutation, response.text[:300])
+    response = client.post(
+        "/v1/invoices/xml",
+        content=json.dumps(random_body).encode(),
+        headers={**headers, "Content-Type": "application/xml"},
+    )
+    assert response.status_code < 500, response.text[:300]

@@ -1,0 +1,219 @@
+"""The invoice endpoints over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+
+from lxml import etree
+
+from signing import verify
+from tests.api.drafts import api_draft
+from tests.conftest import CORPUS_DIR, corpus_files
+
+
+def test_submit_draft_then_read_every_part(gateway):
+    response = gateway.client.post("/v1/invoices", json=api_draft(), headers=gateway.erp)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (
+        body["number"] == "API-1"
+        and body["profile"] == "en16931"
+        and body["signature_kind"] == "enveloped"
+    )
+    assert body["amount_due"] == "134.45"
+    assert response.headers["location"] == f"/v1/invoices/{body['id']}"
+    assert body["retain_until"] == "2034-12-31"  # DE: 8 years from the end of the issue year
+
+    got = gateway.client.get(f"/v1/invoices/{body['id']}", headers=gateway.erp)
+    assert got.status_code == 200 and got.json() == body
+
+    xml = gateway.client.get(body["links"]["xml"], headers=gateway.erp)
+    assert xml.status_code == 200 and xml.headers["content-type"].startswith("application/xml")
+    assert hashlib.sha256(xml.content).hexdigest() == body["document_sha256"]
+    info = verify(xml.content, trusted=gateway.app.state.keys)
+    assert info.key_id == body["signing_key_id"]
+
+    report = gateway.client.get(body["links"]["report"], headers=gateway.erp)
+    assert report.status_code == 200 and report.json()["valid"] is True
+    svrl = gateway.client.get(
+        body["links"]["report"], headers={**gateway.erp, "Accept": "application/svrl+xml"}
+    )
+    assert svrl.headers["content-type"].startswith("application/svrl+xml")
+    assert etree.fromstring(svrl.content).tag == "{http://purl.oclc.org/dsdl/svrl}schematron-output"
+
+    # An enveloped signature has no separate signature document.
+    assert (
+        gateway.client.get(f"/v1/invoices/{body['id']}/signature", headers=gateway.erp).status_code
+        == 404
+    )
+
+
+def test_inbound_xml_is_sealed_with_a_detached_signature(gateway, corpus_dir):
+    source = (CORPUS_DIR / "ubl" / "valid" / "ce-ubl-tc434-example1.xml").read_bytes()
+    response = gateway.client.post(
+        "/v1/invoices/xml",
+        content=source,
+        headers={**gateway.erp, "Content-Type": "application/xml"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["direction"] == "inbound" and body["signature_kind"] == "detached"
+    stored = gateway.client.get(body["links"]["xml"], headers=gateway.erp).content
+    assert stored == source  # exact bytes
+    signature = gateway.client.get(body["links"]["signature"], headers=gateway.erp).content
+    assert (
+        verify(signature, trusted=gateway.app.state.keys, detached_data=stored).kind == "detached"
+    )
+
+
+def test_every_valid_corpus_instance_is_accepted(gateway, corpus_dir):
+    accepted = 0
+    for path in corpus_files("ubl", "valid"):
+        # A tenant per file: corpus examples reuse invoice numbers of the same seller.
+        tenant = gateway.client.post(
+            "/v1/admin/tenants", json={"name": path.name[:100]}, headers=gateway.admin
+        ).json()
+        admin = {"Authorization": f"Bearer {tenant['admin_key']['key']}"}
+        erp_key = gateway.client.post(
+            "/v1/admin/keys", json={"name": "erp", "roles": ["erp"]}, headers=admin
+        ).json()["key"]
+        response = gateway.client.post(
+            "/v1/invoices/xml?profile=en16931",
+            content=path.read_bytes(),
+            headers={"Authorization": f"Bearer {erp_key}", "Content-Type": "application/xml"},
+        )
+        assert response.status_code == 201, (path.name, response.text[:500])
+        accepted += 1
+    assert accepted == 58
+
+
+def test_failing_draft_stores_nothing_but_an_audit_line(gateway):
+    from sqlmodel import Session, select
+
+    from gateway.tables import AuditEvent, StoredInvoice
+
+    draft = api_draft()
+    draft["lines"][0]["tax_class"] = "luxury"
+    response = gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp)
+    assert response.status_code == 422
+    problem = response.json()
+    assert (
+        problem["problems"][0]["field"] == "lines[0].tax_class"
+        and problem["problems"][0]["rule"] == "tax.unknown-class"
+    )
+    with Session(gateway.app.state.engine) as session:
+        assert session.exec(select(StoredInvoice)).all() == []
+        events = session.exec(select(AuditEvent).where(AuditEvent.outcome == "rejected")).all()
+    assert len(events) == 1 and "tax.unknown-class" in events[0].detail
+
+
+def test_list_filters_and_cursor_pagination(gateway):
+    ids = []
+    for index in range(5):
+        response = gateway.client.post(
+            "/v1/invoices",
+            json=api_draft(
+                f"LIST-{index}",
+                issue_date=f"2026-11-0{index + 1}",
+                delivery_date=f"2026-11-0{index + 1}",
+            ),
+            headers=gateway.erp,
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    seen, cursor = [], None
+    while True:
+        page = gateway.client.get(
+            "/v1/invoices",
+            params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+            headers=gateway.erp,
+        ).json()
+        seen += [item["id"] for item in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+    only = gateway.client.get(
+        "/v1/invoices", params={"number": "LIST-3"}, headers=gateway.erp
+    ).json()["data"]
+    assert [item["number"] for item in only] == ["LIST-3"]
+    window = gateway.client.get(
+        "/v1/invoices",
+        params={"issued_from": "2026-11-02", "issued_to": "2026-11-03"},
+        headers=gateway.erp,
+    ).json()["data"]
+    assert [item["number"] for item in window] == ["LIST-1", "LIST-2"]
+    by_buyer = gateway.client.get(
+        "/v1/invoices",
+        params={"buyer": "DE136695976", "seller": "DE811907980"},
+        headers=gateway.erp,
+    ).json()["data"]
+    assert len(by_buyer) == 5
+
+
+def test_duplicate_number_is_a_conflict(gateway):
+    assert (
+        gateway.client.post(
+            "/v1/invoices", json=api_draft("DUP-1"), headers=gateway.erp
+        ).status_code
+        == 201
+    )
+    response = gateway.client.post("/v1/invoices", json=api_draft("DUP-1"), headers=gateway.erp)
+    assert response.status_code == 409
+    assert response.json()["problems"][0]["rule"] == "duplicate-number"
+
+
+def test_idempotent_retry_returns_the_original(gateway):
+    headers = {**gateway.erp, "Idempotency-Key": "retry-1"}
+    first = gateway.client.post("/v1/invoices", json=api_draft("IDEM-1"), headers=headers)
+    second = gateway.client.post("/v1/invoices", json=api_draft("IDEM-1"), headers=headers)
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.json()["id"] == second.json()["id"]
+    assert second.headers["idempotent-replayed"] == "true"
+    xml_first = gateway.client.get(first.json()["links"]["xml"], headers=gateway.erp).content
+    xml_second = gateway.client.get(second.json()["links"]["xml"], headers=gateway.erp).content
+    assert xml_first == xml_second
+    changed = gateway.client.post("/v1/invoices", json=api_draft("IDEM-2"), headers=headers)
+    assert changed.status_code == 409
+
+
+def test_numbering_assigns_gap_free_numbers(gateway):
+    numbers = []
+    for _ in range(3):
+        response = gateway.client.post("/v1/invoices", json=api_draft(None), headers=gateway.erp)
+        assert response.status_code == 201, response.text
+        numbers.append(response.json()["number"])
+    assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
+    bad = api_draft(None)
+    bad["lines"][0]["tax_class"] = "luxury"
+    assert gateway.client.post("/v1/invoices", json=bad, headers=gateway.erp).status_code == 422
+    # The rejected draft gave its number back.
+    assert (
+        gateway.client.post("/v1/invoices", json=api_draft(None), headers=gateway.erp).json()[
+            "number"
+        ]
+        == "INV-2026-000004"
+    )
+
+
+def test_validate_endpoint_stores_nothing(gateway, corpus_dir):
+    source = (CORPUS_DIR / "ubl" / "valid" / "ce-ubl-tc434-example1.xml").read_bytes()
+    headers = {**gateway.erp, "Content-Type": "application/xml"}
+    report = gateway.client.post("/v1/validate", content=source, headers=headers)
+    assert report.status_code == 200 and report.json()["valid"] is True
+    broken = source.replace(b"<cbc:DocumentCurrencyCode>EUR", b"<cbc:DocumentCurrencyCode>EUX")
+    report = gateway.client.post("/v1/validate", content=broken, headers=headers)
+    assert report.json()["valid"] is False and "BR-CL-04" in {
+        f["rule_id"] for f in report.json()["findings"]
+    }
+    svrl = gateway.client.post(
+        "/v1/validate", content=broken, headers={**headers, "Accept": "application/svrl+xml"}
+    )
+    assert b"BR-CL-04" in svrl.content
+    assert gateway.client.get("/v1/invoices", headers=gateway.erp).json()["data"] == []
+
+
+def test_health(gateway):
+    assert gateway.client.get("/healthz").json() == {"status": "ok"}
+    ready = gateway.client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "blobs": "ok"}
