@@ -234,3 +234,15 @@ def sqlite_gateway(
     assert created is not None
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, {"Authorization": f"Bearer {created[2]}", "Content-Type": "application/json"}
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drops a database made by :func:`fresh_postgres_database`."""
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
