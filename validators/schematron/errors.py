@@ -1,0 +1,9 @@
+"""Errors of the Schematron compiler."""
+
+from schemas.errors import GatewayError
+
+
+class SchematronError(GatewayError):
+    """A Schematron rule set cannot be compiled."""
+
+    status_code = 503
