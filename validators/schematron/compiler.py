@@ -63,7 +63,9 @@ def _parse(path: Path) -> etree._Element:
         raise SchematronError(f"cannot read the Schematron file {path}: {exc}") from exc
 
 
-def _resolve_includes(element: etree._Element, base: Path, sources: dict[Path, bytes], depth: int = 0) -> None:
+def _resolve_includes(
+    element: etree._Element, base: Path, sources: dict[Path, bytes], depth: int = 0
+) -> None:
     """Replaces every ``sch:include`` below ``element`` with the included element (recursively)."""
     if depth > 20:
         raise SchematronError(f"sch:include nests too deep at {base}")
@@ -105,14 +107,18 @@ def _substitute(text: str, params: dict[str, str], pattern: re.Pattern[str] | No
 
 def _instantiate(schema: etree._Element) -> None:
     """Expands abstract patterns (``is-a``) and abstract rules (``extends``) in place."""
-    abstract_patterns = {p.get("id"): p for p in schema.iter(f"{_S}pattern") if p.get("abstract") == "true"}
+    abstract_patterns = {
+        p.get("id"): p for p in schema.iter(f"{_S}pattern") if p.get("abstract") == "true"
+    }
     for pattern in list(schema.iter(f"{_S}pattern")):
         base_id = pattern.get("is-a")
         if not base_id:
             continue
         template = abstract_patterns.get(base_id)
         if template is None:
-            raise SchematronError(f"pattern {pattern.get('id')} is-a {base_id}, which is not an abstract pattern")
+            raise SchematronError(
+                f"pattern {pattern.get('id')} is-a {base_id}, which is not an abstract pattern"
+            )
         params = {p.get("name", ""): p.get("value", "") for p in pattern.findall(f"{_S}param")}
         macro = _macro_pattern(params)
         for param in pattern.findall(f"{_S}param"):
@@ -127,7 +133,9 @@ def _instantiate(schema: etree._Element) -> None:
         del pattern.attrib["is-a"]
     for pattern in abstract_patterns.values():
         pattern.getparent().remove(pattern)
-    abstract_rules = {r.get("id"): r for r in schema.iter(f"{_S}rule") if r.get("abstract") == "true"}
+    abstract_rules = {
+        r.get("id"): r for r in schema.iter(f"{_S}rule") if r.get("abstract") == "true"
+    }
     for extends in list(schema.iter(f"{_S}extends")):
         rule = abstract_rules.get(extends.get("rule"))
         if rule is None:
@@ -249,7 +257,11 @@ def _message(w: _Writer, target: etree._Element, source: etree._Element) -> None
 
 
 def _assertion(
-    w: _Writer, template: etree._Element, check: etree._Element, rule: etree._Element, diagnostics: dict[str, etree._Element]
+    w: _Writer,
+    template: etree._Element,
+    check: etree._Element,
+    rule: etree._Element,
+    diagnostics: dict[str, etree._Element],
 ) -> None:
     is_assert = check.tag == f"{_S}assert"
     test = check.get("test", "")
@@ -269,7 +281,12 @@ def _assertion(
     if flag:
         w.attribute(output, "flag", flag)
     location = w.add(output, "attribute", name="location")
-    w.add(location, "apply-templates", select=check.get("subject") or rule.get("subject") or ".", mode="egw-location")
+    w.add(
+        location,
+        "apply-templates",
+        select=check.get("subject") or rule.get("subject") or ".",
+        mode="egw-location",
+    )
     text = etree.SubElement(output, f"{_V}text")
     _message(w, text, check)
     for reference in (check.get("diagnostics") or "").split():
@@ -304,7 +321,9 @@ def _compile_tree(schema: etree._Element, phase: str | None) -> str:
     for number, pattern in enumerate(patterns, start=1):
         active = etree.SubElement(output, f"{_V}active-pattern")
         active.set("id", pattern.get("id") or f"pattern-{number}")
-        active.set("name", pattern.get("id") or pattern.findtext(f"{_S}title") or f"pattern-{number}")
+        active.set(
+            "name", pattern.get("id") or pattern.findtext(f"{_S}title") or f"pattern-{number}"
+        )
         w.add(output, "apply-templates", select="/", mode=f"M{number}")
 
     for number, pattern in enumerate(patterns, start=1):
@@ -312,7 +331,13 @@ def _compile_tree(schema: etree._Element, phase: str | None) -> str:
         rules = pattern.findall(f"{_S}rule")
         for index, rule in enumerate(rules):
             # Descending priorities: the first rule of a pattern that matches a node wins.
-            template = w.add(w.root, "template", match=rule.get("context", ""), mode=mode, priority=str(1000 + len(rules) - index))
+            template = w.add(
+                w.root,
+                "template",
+                match=rule.get("context", ""),
+                mode=mode,
+                priority=str(1000 + len(rules) - index),
+            )
             fired = etree.SubElement(template, f"{_V}fired-rule")
             fired.set("context", rule.get("context", ""))
             for child in rule:
@@ -360,7 +385,11 @@ def _cache_root() -> Path:
     configured = os.environ.get("EGW_CACHE_DIR")
     if configured:
         return Path(configured) / "schematron"
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "einvoice-gateway" / "schematron"
+    return (
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "einvoice-gateway"
+        / "schematron"
+    )
 
 
 def _sources_digest(path: Path, phase: str | None) -> str:
@@ -381,7 +410,9 @@ def _sources_digest(path: Path, phase: str | None) -> str:
     return digest.hexdigest()
 
 
-def compiled_xslt_path(path: Path | str, *, cache_dir: Path | None = None, phase: str | None = None) -> Path:
+def compiled_xslt_path(
+    path: Path | str, *, cache_dir: Path | None = None, phase: str | None = None
+) -> Path:
     """The compiled stylesheet of a Schematron file, from the disk cache or compiled into it.
 
     The cache key is the SHA-256 of every source file (and the compiler version and
