@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 
 from schemas.errors import ParseError, Problem
 from schemas.model import Invoice
+from schemas.parsed import ParsedDocument, Reader, drop_empty, model_problems
 from schemas.ubl.names import (
     CAC,
     CBC,
@@ -35,64 +35,7 @@ _NS = {"cac": CAC, "cbc": CBC, "ext": EXT}
 _NOTE_SUBJECT = re.compile(r"^#([A-Z]{3})#(.*)$", re.S)
 
 
-@dataclass(frozen=True)
-class Unmapped:
-    """An element of the document that the EN 16931 model has no place for."""
-
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ParsedDocument:
-    """A parsed invoice and what could not be mapped into it."""
-
-    invoice: Invoice
-    unmapped: tuple[Unmapped, ...]
-    syntax: str
-
-
-class _Reader:
-    """Reads values by relative XPath and remembers which elements were consumed."""
-
-    def __init__(self, root: etree._Element) -> None:
-        self.root = root
-        self.consumed: set[etree._Element] = set()
-
-    def all(self, node: etree._Element, path: str) -> list[etree._Element]:
-        found = [e for e in node.xpath(path, namespaces=_NS) if isinstance(e, etree._Element)]
-        self.consumed.update(found)
-        return found
-
-    def one(self, node: etree._Element | None, path: str) -> etree._Element | None:
-        if node is None:
-            return None
-        found = self.all(node, path)
-        return found[0] if found else None
-
-    def text(self, node: etree._Element | None, path: str) -> str | None:
-        element = self.one(node, path)
-        if element is None:
-            return None
-        value = (element.text or "").strip()
-        return value or None
-
-    def identifier(self, node: etree._Element | None, path: str) -> dict[str, Any] | None:
-        element = self.one(node, path)
-        if element is None or not (element.text or "").strip():
-            return None
-        return {"value": element.text.strip(), "scheme": element.get("schemeID")}
-
-    def mark(self, node: etree._Element | None) -> None:
-        if node is not None:
-            self.consumed.add(node)
-
-
-def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None and v != [] and v != {}}
-
-
-def _address(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
+def _address(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
     if node is None:
         return None
     lines = [
@@ -103,7 +46,7 @@ def _address(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
     r.all(node, "cac:AddressLine")
     r.all(node, "cac:Country")
     present = [line for line in lines if line]
-    return _drop_none(
+    return drop_empty(
         {
             "lines": present,
             "city": r.text(node, "cbc:CityName"),
@@ -114,12 +57,12 @@ def _address(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
     )
 
 
-def _contact(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
+def _contact(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
     contact = r.one(node, "cac:Contact")
     if contact is None:
         return None
     return (
-        _drop_none(
+        drop_empty(
             {
                 "name": r.text(contact, "cbc:Name"),
                 "phone": r.text(contact, "cbc:Telephone"),
@@ -130,7 +73,7 @@ def _contact(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
     )
 
 
-def _tax_scheme_company_id(r: _Reader, party: etree._Element, vat: bool) -> str | None:
+def _tax_scheme_company_id(r: Reader, party: etree._Element, vat: bool) -> str | None:
     for scheme in r.all(party, "cac:PartyTaxScheme"):
         scheme_id = r.text(scheme, "cac:TaxScheme/cbc:ID")
         r.all(scheme, "cac:TaxScheme")
@@ -140,7 +83,7 @@ def _tax_scheme_company_id(r: _Reader, party: etree._Element, vat: bool) -> str 
 
 
 def _party(
-    r: _Reader, party: etree._Element | None, *, seller: bool
+    r: Reader, party: etree._Element | None, *, seller: bool
 ) -> tuple[dict[str, Any], str | None]:
     """Reads BG-4 or BG-7; returns the party and a BT-90 creditor id found on it."""
     if party is None:
@@ -170,11 +113,11 @@ def _party(
     if seller:
         data["tax_registration_id"] = _tax_scheme_company_id(r, party, vat=False)
         data["additional_legal_info"] = r.text(legal, "cbc:CompanyLegalForm")
-    return _drop_none(data), creditor_id
+    return drop_empty(data), creditor_id
 
 
 def _allowance_charges(
-    r: _Reader, node: etree._Element, *, with_vat: bool
+    r: Reader, node: etree._Element, *, with_vat: bool
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     allowances: list[dict[str, Any]] = []
     charges: list[dict[str, Any]] = []
@@ -193,20 +136,20 @@ def _allowance_charges(
             r.all(element, "cac:TaxCategory/cac:TaxScheme/cbc:ID")
             r.all(element, "cac:TaxCategory/cac:TaxScheme")
         is_charge = r.text(element, "cbc:ChargeIndicator") == "true"
-        (charges if is_charge else allowances).append(_drop_none(item))
+        (charges if is_charge else allowances).append(drop_empty(item))
     return allowances, charges
 
 
-def _period(r: _Reader, node: etree._Element | None) -> dict[str, Any] | None:
+def _period(r: Reader, node: etree._Element | None) -> dict[str, Any] | None:
     if node is None:
         return None
     return (
-        _drop_none({"start": r.text(node, "cbc:StartDate"), "end": r.text(node, "cbc:EndDate")})
+        drop_empty({"start": r.text(node, "cbc:StartDate"), "end": r.text(node, "cbc:EndDate")})
         or None
     )
 
 
-def _line(r: _Reader, line: etree._Element, credit_note: bool) -> dict[str, Any]:
+def _line(r: Reader, line: etree._Element, credit_note: bool) -> dict[str, Any]:
     quantity = r.one(line, "cbc:CreditedQuantity" if credit_note else "cbc:InvoicedQuantity")
     item = r.one(line, "cac:Item")
     price = r.one(line, "cac:Price")
@@ -227,7 +170,7 @@ def _line(r: _Reader, line: etree._Element, credit_note: bool) -> dict[str, Any]
         gross_price = r.text(price_allowance, "cbc:BaseAmount")
     base_quantity = r.one(price, "cbc:BaseQuantity")
     classifications = [
-        _drop_none(
+        drop_empty(
             {
                 "value": (e.text or "").strip(),
                 "scheme": e.get("listID"),
@@ -254,7 +197,7 @@ def _line(r: _Reader, line: etree._Element, credit_note: bool) -> dict[str, Any]
         if item is not None:
             r.all(item, path)
     r.all(line, "cac:OrderLineReference")
-    return _drop_none(
+    return drop_empty(
         {
             "id": r.text(line, "cbc:ID"),
             "note": r.text(line, "cbc:Note"),
@@ -291,7 +234,7 @@ def _line(r: _Reader, line: etree._Element, credit_note: bool) -> dict[str, Any]
 
 
 def _payment(
-    r: _Reader, root: etree._Element, creditor_id: str | None
+    r: Reader, root: etree._Element, creditor_id: str | None
 ) -> tuple[dict[str, Any] | None, str | None]:
     """Reads BG-16..BG-19 and BT-20; returns the payment and a BT-9 found in PaymentMeans."""
     means_list = r.all(root, "cac:PaymentMeans")
@@ -311,7 +254,7 @@ def _payment(
         for account in r.all(means, "cac:PayeeFinancialAccount"):
             r.all(account, "cac:FinancialInstitutionBranch")
             data["accounts"].append(
-                _drop_none(
+                drop_empty(
                     {
                         "account_id": r.text(account, "cbc:ID"),
                         "account_name": r.text(account, "cbc:Name"),
@@ -324,7 +267,7 @@ def _payment(
         card = r.one(means, "cac:CardAccount")
         if card is not None and "card" not in data:
             r.text(card, "cbc:NetworkID")
-            data["card"] = _drop_none(
+            data["card"] = drop_empty(
                 {
                     "account_number": r.text(card, "cbc:PrimaryAccountNumberID"),
                     "holder_name": r.text(card, "cbc:HolderName"),
@@ -333,7 +276,7 @@ def _payment(
         mandate = r.one(means, "cac:PaymentMandate")
         if mandate is not None and "direct_debit" not in data:
             r.all(mandate, "cac:PayerFinancialAccount")
-            data["direct_debit"] = _drop_none(
+            data["direct_debit"] = drop_empty(
                 {
                     "mandate_reference": r.text(mandate, "cbc:ID"),
                     "debited_account_id": r.text(mandate, "cac:PayerFinancialAccount/cbc:ID"),
@@ -341,31 +284,17 @@ def _payment(
             )
     if creditor_id:
         data.setdefault("direct_debit", {})["creditor_id"] = creditor_id
-    payment = _drop_none(data)
+    payment = drop_empty(data)
     return (payment or None), due_date
 
 
-def _unmapped(r: _Reader, root: etree._Element) -> tuple[Unmapped, ...]:
-    tree = root.getroottree()
-    found: list[Unmapped] = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element is root or element in r.consumed:
-            continue
-        parent = element.getparent()
-        # Report the outermost unconsumed element only (its subtree goes with it).
-        if parent is not None and parent is not root and parent not in r.consumed:
-            continue
-        name = etree.QName(element).localname
-        reason = (
-            "UBL extension content is outside EN 16931"
-            if element.tag == f"{{{EXT}}}UBLExtensions"
-            else f"{name} is not part of the EN 16931 UBL binding"
-        )
-        found.append(Unmapped(path=tree.getpath(element), reason=reason))
-    return tuple(found)
+def _reason(element: etree._Element) -> str:
+    if element.tag == f"{{{EXT}}}UBLExtensions":
+        return "UBL extension content is outside EN 16931"
+    return f"{etree.QName(element).localname} is not part of the EN 16931 UBL binding"
 
 
-def _header_references(r: _Reader, root: etree._Element, credit_note: bool) -> dict[str, Any]:
+def _header_references(r: Reader, root: etree._Element, credit_note: bool) -> dict[str, Any]:
     data: dict[str, Any] = {}
     order = r.one(root, "cac:OrderReference")
     if order is not None:
@@ -375,7 +304,7 @@ def _header_references(r: _Reader, root: etree._Element, credit_note: bool) -> d
         )
         data["sales_order_reference"] = r.text(order, "cbc:SalesOrderID")
     data["preceding_invoices"] = [
-        _drop_none({"number": r.text(ref, "cbc:ID"), "issue_date": r.text(ref, "cbc:IssueDate")})
+        drop_empty({"number": r.text(ref, "cbc:ID"), "issue_date": r.text(ref, "cbc:IssueDate")})
         for ref in r.all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
     ]
     r.all(root, "cac:BillingReference")
@@ -428,12 +357,12 @@ def _header_references(r: _Reader, root: etree._Element, credit_note: bool) -> d
                 "mime_code": binary.get("mimeCode"),
                 "filename": binary.get("filename"),
             }
-        documents.append(_drop_none(document))
+        documents.append(drop_empty(document))
     data["supporting_documents"] = documents
     return data
 
 
-def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[str, Any]:
+def _document_data(r: Reader, root: etree._Element, credit_note: bool) -> dict[str, Any]:
     notes = []
     for text in (e.text or "" for e in r.all(root, "cbc:Note")):
         match = _NOTE_SUBJECT.match(text.strip())
@@ -459,7 +388,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
                 identifiers.append(identifier)
         r.all(payee_node, "cac:PartyName")
         r.all(payee_node, "cac:PartyLegalEntity")
-        payee = _drop_none(
+        payee = drop_empty(
             {
                 "name": r.text(payee_node, "cac:PartyName/cbc:Name"),
                 "identifier": identifiers[0] if identifiers else None,
@@ -470,7 +399,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
     representative = None
     if representative_node is not None:
         r.all(representative_node, "cac:PartyName")
-        representative = _drop_none(
+        representative = drop_empty(
             {
                 "name": r.text(representative_node, "cac:PartyName/cbc:Name"),
                 "vat_id": _tax_scheme_company_id(r, representative_node, vat=True),
@@ -486,7 +415,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
         r.all(delivery_node, "cac:DeliveryParty")
         r.all(delivery_node, "cac:DeliveryParty/cac:PartyName")
         delivery = (
-            _drop_none(
+            drop_empty(
                 {
                     "party_name": r.text(delivery_node, "cac:DeliveryParty/cac:PartyName/cbc:Name"),
                     "location_id": r.identifier(location, "cbc:ID"),
@@ -518,7 +447,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
             r.all(category, "cac:TaxScheme") if category is not None else None
             r.all(category, "cac:TaxScheme/cbc:ID") if category is not None else None
             breakdown.append(
-                _drop_none(
+                drop_empty(
                     {
                         "taxable_amount": r.text(subtotal, "cbc:TaxableAmount"),
                         "vat_amount": r.text(subtotal, "cbc:TaxAmount"),
@@ -530,7 +459,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
                 )
             )
     monetary = r.one(root, "cac:LegalMonetaryTotal")
-    totals = _drop_none(
+    totals = drop_empty(
         {
             "line_net_total": r.text(monetary, "cbc:LineExtensionAmount"),
             "allowance_total": r.text(monetary, "cbc:AllowanceTotalAmount"),
@@ -576,22 +505,7 @@ def _document_data(r: _Reader, root: etree._Element, credit_note: bool) -> dict[
         "lines": [_line(r, line, credit_note) for line in r.all(root, line_path)],
         **_header_references(r, root, credit_note),
     }
-    return _drop_none(data)
-
-
-def _problems(error: ValidationError, root: etree._Element) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"])
-        problems.append(
-            Problem(
-                field=field,
-                message=item["msg"],
-                rule="EN16931-model",
-                value=str(item.get("input"))[:200],
-            )
-        )
-    return problems
+    return drop_empty(data)
 
 
 def parse_document(xml: bytes) -> ParsedDocument:
@@ -618,18 +532,18 @@ def parse_document(xml: bytes) -> ParsedDocument:
                 )
             ],
         )
-    reader = _Reader(root)
+    reader = Reader(root, _NS)
     data = _document_data(reader, root, credit_note)
     reader.all(root, "cbc:UBLVersionID")
     try:
         invoice = Invoice.model_validate(data)
     except ValidationError as exc:
         raise ParseError(
-            "the UBL document does not fit the EN 16931 model", problems=_problems(exc, root)
+            "the UBL document does not fit the EN 16931 model", problems=model_problems(exc)
         ) from exc
     return ParsedDocument(
         invoice=invoice,
-        unmapped=_unmapped(reader, root),
+        unmapped=reader.unmapped(_reason),
         syntax="ubl-creditnote" if credit_note else "ubl-invoice",
     )
 
