@@ -47,7 +47,9 @@ class Reader:
         """Every element at ``path`` below ``node`` (marked consumed)."""
         if node is None:
             return []
-        found = [e for e in node.xpath(path, namespaces=self.namespaces) if isinstance(e, etree._Element)]
+        found = [
+            e for e in node.xpath(path, namespaces=self.namespaces) if isinstance(e, etree._Element)
+        ]
         self.consumed.update(found)
         return found
 
@@ -64,7 +66,9 @@ class Reader:
         value = (element.text or "").strip()
         return value or None
 
-    def identifier(self, node: etree._Element | None, path: str, scheme_attribute: str = "schemeID") -> dict[str, Any] | None:
+    def identifier(
+        self, node: etree._Element | None, path: str, scheme_attribute: str = "schemeID"
+    ) -> dict[str, Any] | None:
         """An identifier with its scheme attribute, or None."""
         element = self.one(node, path)
         if element is None or not (element.text or "").strip():

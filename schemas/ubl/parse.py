@@ -433,11 +433,14 @@ def _document_data(r: Reader, root: etree._Element, credit_note: bool) -> dict[s
     for tax_total in r.all(root, "cac:TaxTotal"):
         amount = r.one(tax_total, "cbc:TaxAmount")
         value = (amount.text or "").strip() if amount is not None else None
+        # BT-111 is the TaxTotal in the VAT accounting currency without a breakdown
+        # (the two currencies may be the same).
+        has_breakdown = bool(tax_total.xpath("cac:TaxSubtotal", namespaces=_NS))
         if (
             amount is not None
             and tax_currency
             and amount.get("currencyID") == tax_currency
-            and tax_currency != currency
+            and (tax_currency != currency or not has_breakdown)
         ):
             vat_total_accounting = value
             continue
