@@ -38,3 +38,25 @@ def test_peppol_unit_tests(folder, corpus_dir, artifacts_dir, capsys):
 
 def test_all_peppol_folders_are_there(corpus_dir):
     assert len(FOLDERS) == 14
+
+
+def test_en16931_cii_unit_tests_with_our_compiled_cen_rules(corpus_dir, artifacts_dir):
+    artifact = load("en16931-cii-sch")
+    tests = read_folder(corpus_dir / "en16931-unit" / "cii")
+    assert tests
+    for test in tests:
+        result = schematron.run("en16931", artifact, test.document)
+        assert result.outcome != "error", result.detail
+        fired = Counter(f.rule_id for f in result.findings)
+        problems = [p for p in (e.check(fired) for e in test.expectations) if p]
+        assert not problems, (test.name, problems)
+
+
+def test_xrechnung_rule_sets_compile_and_run_on_the_corpus(corpus_dir, artifacts_dir):
+    from tests.conftest import corpus_files
+
+    for name, files in (("xrechnung-ubl-sch", corpus_files("ubl", "valid")[:10]), ("xrechnung-cii-sch", corpus_files("cii", "valid"))):
+        artifact = load(name)
+        for path in files:
+            result = schematron.run("xrechnung", artifact, path.read_text(encoding="utf-8"))
+            assert result.outcome in ("valid", "invalid"), (path.name, result.detail)

@@ -1,0 +1,47 @@
+"""The pipeline renders every profile and syntax it offers, valid under that profile's rule sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.pipeline import prepare_draft
+from schemas.model import InvoiceDraft
+from signing import KeyRing, generate_dev_key, verify
+from tests.api.pack_drafts import pack_draft
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return KeyRing([generate_dev_key()])
+
+
+@pytest.mark.parametrize(
+    ("profile", "syntax", "signature"),
+    [
+        ("en16931", "ubl", "enveloped"),
+        ("en16931", "cii", "detached"),
+        ("peppol-bis-3", "ubl", "detached"),
+        ("xrechnung-3", "ubl", "detached"),
+        ("xrechnung-3", "cii", "detached"),
+    ],
+)
+def test_profile_and_syntax(profile, syntax, signature, keys, artifacts_dir):
+    draft = pack_draft("DE", "PIPE-1")
+    draft.update(profile=profile, syntax=syntax)
+    prepared = prepare_draft(InvoiceDraft.model_validate(draft), keys)
+    assert prepared.report.valid and prepared.report.profile == profile
+    assert prepared.syntax == syntax and prepared.signature_kind == signature
+    assert [r.outcome for r in prepared.report.results] == ["valid"] * len(prepared.report.results)
+    if signature == "detached":
+        assert verify(prepared.signature, trusted=keys, detached_data=prepared.document).kind == "detached"
+    else:
+        assert verify(prepared.document, trusted=keys).kind == "enveloped"
+
+
+def test_peppol_is_ubl_only(keys):
+    from gateway.pipeline import SubmissionRejected
+
+    draft = pack_draft("DE", "PIPE-2")
+    draft.update(profile="peppol-bis-3", syntax="cii")
+    with pytest.raises(SubmissionRejected, match="not written in cii"):
+        prepare_draft(InvoiceDraft.model_validate(draft), keys)
