@@ -48,6 +48,11 @@ def invoice_with_lines(count: int, *, type_code: str = "380") -> Invoice:
                     "postal_code": "10115",
                     "country": "DE",
                 },
+                "contact": {
+                    "name": "Accounts",
+                    "phone": "+49 30 1234",
+                    "email": "ar@seller.example",
+                },
             },
             "buyer": {
                 "name": "Buyer AG",

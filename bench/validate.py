@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.synthetic import invoice_with_lines  # noqa: E402
 from schemas import ubl  # noqa: E402
 from schemas.artifacts import load  # noqa: E402
+from schemas.model import Invoice  # noqa: E402
 from schemas.xml_input import parse_xml  # noqa: E402
 from validators import validate  # noqa: E402
 from validators.stages import schematron, xsd  # noqa: E402
@@ -73,28 +74,79 @@ def corpus() -> None:
     )
 
 
+def rule_sets() -> None:
+    import tempfile
+
+    from schemas.artifacts import load as load_artifact
+    from validators.schematron import compile_schematron, compiled_xslt_path
+
+    print("\nSchematron compiler (our .sch -> XSLT), and Saxon compile of the result:")
+    for name in ("en16931-ubl-sch", "en16931-cii-sch", "peppol-ubl-sch", "xrechnung-ubl-sch"):
+        artifact = load_artifact(name)
+        started = time.perf_counter()
+        compile_schematron(artifact.path)
+        ours = time.perf_counter() - started
+        with tempfile.TemporaryDirectory() as cache:
+            started = time.perf_counter()
+            compiled_xslt_path(artifact.path, cache_dir=Path(cache))
+            cold = time.perf_counter() - started
+            started = time.perf_counter()
+            compiled_xslt_path(artifact.path, cache_dir=Path(cache))
+            cached = time.perf_counter() - started
+        started = time.perf_counter()
+        schematron.executable(artifact)
+        saxon = time.perf_counter() - started
+        print(
+            f"  {name:20s}: compile {ours * 1000:7.1f} ms, cold cache {cold * 1000:7.1f} ms, cached {cached * 1000:6.2f} ms, Saxon {saxon * 1000:7.1f} ms"
+        )
+    print("\nvalidate() per profile over the UBL corpus (documents per second):")
+    documents = [p.read_bytes() for p in sorted((CORPUS / "ubl" / "valid").iterdir())]
+    for profile in ("en16931", "peppol-bis-3", "xrechnung-3"):
+        validate(documents[0], profile=profile)  # warm up
+        started = time.perf_counter()
+        for data in documents:
+            validate(data, profile=profile)
+        print(f"  {profile:13s}: {_rate(len(documents), time.perf_counter() - started)}")
+    cii_documents = [p.read_bytes() for p in sorted((CORPUS / "cii" / "valid").iterdir())]
+    for profile in ("en16931", "xrechnung-3"):
+        validate(cii_documents[0], profile=profile)
+        started = time.perf_counter()
+        for data in cii_documents:
+            validate(data, profile=profile)
+        print(f"  {profile:13s} CII: {_rate(len(cii_documents), time.perf_counter() - started)}")
+
+
 def synthetic() -> None:
     print("\nSynthetic invoices, render + validate (XSD + EN 16931 Schematron), median of runs:")
     for lines in (1, 100, 1000, 5000):
         invoice = invoice_with_lines(lines)
-        runs = 5 if lines <= 1000 else 3
-        render_times, validate_times = [], []
-        for _ in range(runs):
-            started = time.perf_counter()
-            xml = ubl.render(invoice)
-            rendered = time.perf_counter()
-            report = validate(xml, profile="en16931")
-            render_times.append(rendered - started)
-            validate_times.append(time.perf_counter() - rendered)
-            assert report.valid, [(f.rule_id, f.message) for f in report.fatal][:3]
-        render_s, validate_s = statistics.median(render_times), statistics.median(validate_times)
-        print(
-            f"  {lines:5d} lines ({len(xml) / 1024:8.1f} KiB): render {render_s * 1000:8.1f} ms, "
-            f"validate {validate_s * 1000:8.1f} ms, total {(render_s + validate_s) * 1000:8.1f} ms"
-        )
+        synthetic_profile(invoice, lines, "en16931")
+    print("\nSame, Peppol BIS 3 (XSD + EN 16931 + Peppol rules):")
+    for lines in (1, 100, 1000, 5000):
+        synthetic_profile(invoice_with_lines(lines), lines, "peppol-bis-3")
+
+
+def synthetic_profile(invoice: Invoice, lines: int, profile: str) -> None:
+    """Prints the median render and validate times of one synthetic invoice."""
+    runs = 5 if lines <= 1000 else 3
+    render_times, validate_times = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        xml = ubl.render(invoice, profile=profile)
+        rendered = time.perf_counter()
+        report = validate(xml, profile=profile)
+        render_times.append(rendered - started)
+        validate_times.append(time.perf_counter() - rendered)
+        assert report.valid, [(f.rule_id, f.message) for f in report.fatal][:3]
+    render_s, validate_s = statistics.median(render_times), statistics.median(validate_times)
+    print(
+        f"  {lines:5d} lines ({len(xml) / 1024:8.1f} KiB): render {render_s * 1000:8.1f} ms, "
+        f"validate {validate_s * 1000:8.1f} ms, total {(render_s + validate_s) * 1000:8.1f} ms"
+    )
 
 
 if __name__ == "__main__":
     os.environ.setdefault("EGW_ARTIFACTS_DIR", str(CORPUS.parent / "artifacts"))
     corpus()
+    rule_sets()
     synthetic()
