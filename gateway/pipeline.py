@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -264,10 +265,17 @@ class Pipeline:
             return replay
         try:
             if draft.number:
+                # Prepared outside the transaction: no lock is held while rendering.
                 prepared = prepare_draft(draft, self.keys)
-                return self._store(tenant_id, prepared, request_sha256, idempotency_key, api_key_id)
-            return self._store_numbered(
-                tenant_id, draft, request_sha256, idempotency_key, api_key_id
+                return self._store(
+                    tenant_id, lambda _: prepared, request_sha256, idempotency_key, api_key_id
+                )
+            return self._store(
+                tenant_id,
+                self._numbered(tenant_id, draft),
+                request_sha256,
+                idempotency_key,
+                api_key_id,
             )
         except (TaxRuleError, SubmissionRejected) as exc:
             self.audit(tenant_id, api_key_id, "invoice.submit", None, "rejected", _rules(exc))
@@ -292,7 +300,9 @@ class Pipeline:
         except SubmissionRejected as exc:
             self.audit(tenant_id, api_key_id, "invoice.submit-xml", None, "rejected", _rules(exc))
             raise
-        return self._store(tenant_id, prepared, request_sha256, idempotency_key, api_key_id)
+        return self._store(
+            tenant_id, lambda _: prepared, request_sha256, idempotency_key, api_key_id
+        )
 
     def _record(
         self, tenant_id: str, prepared: Prepared, request_sha256: str, idempotency_key: str | None
@@ -335,14 +345,20 @@ class Pipeline:
     def _store(
         self,
         tenant_id: str,
-        prepared: Prepared,
+        prepare: Callable[[Session], Prepared],
         request_sha256: str,
         idempotency_key: str | None,
         api_key_id: str | None,
     ) -> Outcome:
-        record = self._record(tenant_id, prepared, request_sha256, idempotency_key)
+        """Stores a submission in one transaction: blobs first (durable), then the record.
+
+        ``prepare`` runs inside the transaction, so a number it takes from the
+        tenant's series is given back when anything fails.
+        """
+        record: StoredInvoice | None = None
         try:
             with Session(self.writer, expire_on_commit=False) as session, session.begin():
+                record = self._record(tenant_id, prepare(session), request_sha256, idempotency_key)
                 session.add(record)
                 session.add(
                     self._audit_event(
@@ -353,34 +369,16 @@ class Pipeline:
             return self._resolve_conflict(tenant_id, record, idempotency_key, request_sha256)
         return Outcome(record=record, created=True)
 
-    def _store_numbered(
-        self,
-        tenant_id: str,
-        draft: InvoiceDraft,
-        request_sha256: str,
-        idempotency_key: str | None,
-        api_key_id: str | None,
-    ) -> Outcome:
-        # The number, the document that carries it and the record are one transaction:
-        # a rejected or failed submission gives its number back.
-        try:
-            with Session(self.writer, expire_on_commit=False) as session, session.begin():
-                tenant = session.get(Tenant, tenant_id)
-                prefix = tenant.number_prefix if tenant and tenant.number_prefix else "INV-"
-                number = next_number(
-                    session, tenant_id=tenant_id, year=draft.issue_date.year, prefix=prefix
-                )
-                prepared = prepare_draft(draft.model_copy(update={"number": number}), self.keys)
-                record = self._record(tenant_id, prepared, request_sha256, idempotency_key)
-                session.add(record)
-                session.add(
-                    self._audit_event(
-                        tenant_id, api_key_id, "invoice.submit", record.id, "accepted", None
-                    )
-                )
-        except IntegrityError:
-            return self._resolve_conflict(tenant_id, None, idempotency_key, request_sha256)
-        return Outcome(record=record, created=True)
+    def _numbered(self, tenant_id: str, draft: InvoiceDraft) -> Callable[[Session], Prepared]:
+        def prepare(session: Session) -> Prepared:
+            tenant = session.get(Tenant, tenant_id)
+            prefix = tenant.number_prefix if tenant and tenant.number_prefix else "INV-"
+            number = next_number(
+                session, tenant_id=tenant_id, year=draft.issue_date.year, prefix=prefix
+            )
+            return prepare_draft(draft.model_copy(update={"number": number}), self.keys)
+
+        return prepare
 
     def _resolve_conflict(
         self,

@@ -246,13 +246,15 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     groups: dict[tuple[str, Decimal | None], dict[str, Any]] = defaultdict(
         lambda: {"lines": ZERO, "allowances": ZERO, "charges": ZERO, "treatment": None}
     )
-    for index, line in enumerate(draft.lines):
+    def treat(item: Any, field: str) -> Treatment | None:
+        # A line or allowance/charge's treatment; its problems are collected, not raised,
+        # so that one response names every problem of the draft.
         try:
-            treatment = _treatment(
-                field=f"lines[{index}]",
-                tax_class=line.tax_class,
-                vat_category=line.vat_category,
-                vat_rate=line.vat_rate,
+            return _treatment(
+                field=field,
+                tax_class=item.tax_class,
+                vat_category=item.vat_category,
+                vat_rate=item.vat_rate,
                 regime=regime,
                 draft=draft,
                 pack=pack,
@@ -260,6 +262,11 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
             )
         except TaxRuleError as exc:
             problems.extend(exc.problems)
+            return None
+
+    for index, line in enumerate(draft.lines):
+        treatment = treat(line, f"lines[{index}]")
+        if treatment is None:
             continue
         if regime is None:
             trace.decide(
@@ -279,19 +286,8 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     documents: dict[str, list[dict[str, Any]]] = {"allowances": [], "charges": []}
     for kind in ("allowances", "charges"):
         for index, item in enumerate(getattr(draft, kind)):
-            try:
-                treatment = _treatment(
-                    field=f"{kind}[{index}]",
-                    tax_class=item.tax_class,
-                    vat_category=item.vat_category,
-                    vat_rate=item.vat_rate,
-                    regime=regime,
-                    draft=draft,
-                    pack=pack,
-                    on=tax_point,
-                )
-            except TaxRuleError as exc:
-                problems.extend(exc.problems)
+            treatment = treat(item, f"{kind}[{index}]")
+            if treatment is None:
                 continue
             group = groups[(treatment.category, treatment.rate)]
             group[kind] += item.amount

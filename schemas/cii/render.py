@@ -116,6 +116,20 @@ class _Writer:
         self.date(element, "StartDateTime", period.start)
         self.date(element, "EndDateTime", period.end)
 
+    def reference(self, parent: etree._Element, name: str, value: str | None) -> None:
+        """A referenced document given by its identifier only (``name/ram:IssuerAssignedID``)."""
+        if value:
+            self.ram(self.ram(parent, name), "IssuerAssignedID", value)
+
+    def party_id(self, party: etree._Element, identifier: Identifier | None) -> None:
+        """A party identifier: ``ram:ID`` without a scheme, ``ram:GlobalID`` with one."""
+        if identifier is None:
+            return
+        if identifier.scheme:
+            self.ram(party, "GlobalID", identifier.value, schemeID=identifier.scheme)
+        else:
+            self.ram(party, "ID", identifier.value)
+
     def indicator(self, parent: etree._Element, value: bool) -> None:
         holder = self.ram(parent, "ChargeIndicator")
         etree.SubElement(holder, f"{{{UDT}}}Indicator").text = "true" if value else "false"
@@ -275,24 +289,9 @@ def _agreement(w: _Writer, transaction: etree._Element, invoice: Invoice) -> Non
             invoice.tax_representative.vat_id,
             schemeID=VAT_SCHEME,
         )
-    if invoice.sales_order_reference:
-        w.ram(
-            w.ram(agreement, "SellerOrderReferencedDocument"),
-            "IssuerAssignedID",
-            invoice.sales_order_reference,
-        )
-    if invoice.purchase_order_reference:
-        w.ram(
-            w.ram(agreement, "BuyerOrderReferencedDocument"),
-            "IssuerAssignedID",
-            invoice.purchase_order_reference,
-        )
-    if invoice.contract_reference:
-        w.ram(
-            w.ram(agreement, "ContractReferencedDocument"),
-            "IssuerAssignedID",
-            invoice.contract_reference,
-        )
+    w.reference(agreement, "SellerOrderReferencedDocument", invoice.sales_order_reference)
+    w.reference(agreement, "BuyerOrderReferencedDocument", invoice.purchase_order_reference)
+    w.reference(agreement, "ContractReferencedDocument", invoice.contract_reference)
     for document in invoice.supporting_documents:
         reference = w.ram(agreement, "AdditionalReferencedDocument")
         w.ram(reference, "IssuerAssignedID", document.id)
@@ -327,10 +326,7 @@ def _delivery(w: _Writer, transaction: etree._Element, invoice: Invoice) -> None
     target = invoice.delivery
     if target and (target.party_name or target.location_id or target.address):
         party = w.ram(delivery, "ShipToTradeParty")
-        if target.location_id and not target.location_id.scheme:
-            w.ram(party, "ID", target.location_id.value)
-        if target.location_id and target.location_id.scheme:
-            w.ram(party, "GlobalID", target.location_id.value, schemeID=target.location_id.scheme)
+        w.party_id(party, target.location_id)
         w.opt(party, "Name", target.party_name)
         w.address(party, target.address)
     if invoice.delivery_date:
@@ -339,18 +335,8 @@ def _delivery(w: _Writer, transaction: etree._Element, invoice: Invoice) -> None
             "OccurrenceDateTime",
             invoice.delivery_date,
         )
-    if invoice.despatch_advice_reference:
-        w.ram(
-            w.ram(delivery, "DespatchAdviceReferencedDocument"),
-            "IssuerAssignedID",
-            invoice.despatch_advice_reference,
-        )
-    if invoice.receiving_advice_reference:
-        w.ram(
-            w.ram(delivery, "ReceivingAdviceReferencedDocument"),
-            "IssuerAssignedID",
-            invoice.receiving_advice_reference,
-        )
+    w.reference(delivery, "DespatchAdviceReferencedDocument", invoice.despatch_advice_reference)
+    w.reference(delivery, "ReceivingAdviceReferencedDocument", invoice.receiving_advice_reference)
 
 
 def _tax_currency(invoice: Invoice) -> str | None:
@@ -374,15 +360,7 @@ def _settlement(w: _Writer, transaction: etree._Element, invoice: Invoice) -> No
     w.ram(settlement, "InvoiceCurrencyCode", invoice.currency)
     if invoice.payee:
         payee = w.ram(settlement, "PayeeTradeParty")
-        if invoice.payee.identifier and not invoice.payee.identifier.scheme:
-            w.ram(payee, "ID", invoice.payee.identifier.value)
-        if invoice.payee.identifier and invoice.payee.identifier.scheme:
-            w.ram(
-                payee,
-                "GlobalID",
-                invoice.payee.identifier.value,
-                schemeID=invoice.payee.identifier.scheme,
-            )
+        w.party_id(payee, invoice.payee.identifier)
         w.ram(payee, "Name", invoice.payee.name)
         if invoice.payee.legal_id:
             w.identifier(w.ram(payee, "SpecifiedLegalOrganization"), "ID", invoice.payee.legal_id)
