@@ -724,6 +724,19 @@ class _InvoiceFields(_Model):
         return self.issue_date
 
 
+def _check_allowance_reason_codes(invoice: Any) -> None:
+    """Allowance reason codes (BT-98, BT-140) come from UNCL5189 (BR-CL-19)."""
+    codes = [a.reason_code for a in invoice.allowances] + [
+        a.reason_code for line in invoice.lines for a in line.allowances
+    ]
+    wrong = sorted({c for c in codes if c is not None and c not in codelist.ALLOWANCE_REASON_CODES})
+    if wrong:
+        raise ValueError(
+            f"allowance reason codes {', '.join(wrong)} are not UNCL5189 codes (BR-CL-19); "
+            "charges use UNCL7161 (such as FC for freight)"
+        )
+
+
 class Invoice(_InvoiceFields):
     """A complete EN 16931 invoice or credit note: what is rendered, validated, signed and archived."""
 
@@ -740,6 +753,11 @@ class Invoice(_InvoiceFields):
     lines: tuple[InvoiceLine, ...] = Field(
         min_length=1, description="BG-25 INVOICE LINE (at least one, BR-16)."
     )
+
+    @model_validator(mode="after")
+    def _allowance_codes(self) -> Invoice:
+        _check_allowance_reason_codes(self)
+        return self
 
 
 class InvoiceDraft(_InvoiceFields):
@@ -808,6 +826,11 @@ class InvoiceDraft(_InvoiceFields):
     lines: tuple[LineDraft, ...] = Field(
         min_length=1, description="BG-25 INVOICE LINE (at least one, BR-16)."
     )
+
+    @model_validator(mode="after")
+    def _allowance_codes(self) -> InvoiceDraft:
+        _check_allowance_reason_codes(self)
+        return self
 
 
 # ---------------------------------------------------------------------------

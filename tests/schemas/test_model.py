@@ -113,3 +113,10 @@ def test_period_must_not_end_before_it_starts():
     data = full_invoice_data()
     data["invoice_period"] = {"start": "2026-10-31", "end": "2026-10-01"}
     assert "BR-29" in _errors(Invoice, data)["invoice_period"]
+
+
+def test_allowance_reason_codes_come_from_uncl5189():
+    data = full_invoice_data()
+    data["allowances"][0]["reason_code"] = "FC"  # a UNCL7161 charge code
+    errors = _errors(Invoice, data)
+    assert any("BR-CL-19" in message for message in errors.values())
