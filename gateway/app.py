@@ -88,7 +88,7 @@ def _openapi_with_models(app: FastAPI) -> Any:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the gateway application for the given settings (defaults: embedded, under ./data)."""
-    settings = settings or Settings()
+    settings = settings or Settings(_env_file=os.environ.get("EGW_SETTINGS_FILE"))  # type: ignore[call-arg]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.artifacts_dir is not None:
         os.environ["EGW_ARTIFACTS_DIR"] = str(settings.artifacts_dir)

@@ -36,7 +36,8 @@ def _settings(data_dir: Path | None) -> Any:
 
     if data_dir is not None:
         os.environ["EGW_DATA_DIR"] = str(data_dir)
-    return Settings()
+    # An optional settings file (KEY=value lines, EGW_* names); the environment wins over it.
+    return Settings(_env_file=os.environ.get("EGW_SETTINGS_FILE"))  # type: ignore[call-arg]
 
 
 def _initialise(settings: Any) -> None:
