@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from gateway import db
 from gateway.api import admin, errors, health, invoices, validation
+from gateway.api.access_log import AccessLog
 from gateway.api.limits import BodySizeLimit
 from gateway.auth import create_key
 from gateway.blobstore import BlobStore
@@ -112,5 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health.router, invoices.router, validation.router, admin.router):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLog)
     app.openapi = _openapi_with_models(app)  # type: ignore[method-assign]
     return app

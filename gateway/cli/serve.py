@@ -85,5 +85,6 @@ def run_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,  # query strings may hold personal data; gateway.access logs paths only
     )
     return 0

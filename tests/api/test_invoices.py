@@ -217,3 +217,13 @@ def test_health(gateway):
     assert gateway.client.get("/healthz").json() == {"status": "ok"}
     ready = gateway.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "blobs": "ok"}
+
+
+def test_access_log_has_no_query_strings(gateway, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="gateway.access"):
+        gateway.client.get("/v1/invoices", params={"buyer": "Jane Doe"}, headers=gateway.erp)
+    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
+    assert lines and lines[-1].startswith("GET /v1/invoices 200")
+    assert "Jane" not in " ".join(lines)
