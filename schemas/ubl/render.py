@@ -23,6 +23,7 @@ from schemas.model import (
     Identifier,
     Invoice,
     InvoiceLine,
+    LineAllowanceCharge,
     Period,
 )
 from schemas.profiles import Profile
@@ -172,16 +173,28 @@ def _document_allowances(
     w: _Writer, root: etree._Element, items: Iterable[AllowanceCharge], is_charge: bool
 ) -> None:
     for item in items:
-        w.allowance_charge(
-            root,
-            is_charge=is_charge,
-            amount=item.amount,
-            base_amount=item.base_amount,
-            percentage=item.percentage,
-            reason=item.reason,
-            reason_code=item.reason_code,
-            vat=(item.vat_category, item.vat_rate),
-        )
+        _allowance(w, root, item, is_charge=is_charge, vat=(item.vat_category, item.vat_rate))
+
+
+def _allowance(
+    w: _Writer,
+    parent: etree._Element,
+    item: AllowanceCharge | LineAllowanceCharge,
+    *,
+    is_charge: bool,
+    vat: tuple[str, Decimal | None] | None = None,
+) -> None:
+    """One document or line allowance/charge (BG-20/21, BG-27/28)."""
+    w.allowance_charge(
+        parent,
+        is_charge=is_charge,
+        amount=item.amount,
+        base_amount=item.base_amount,
+        percentage=item.percentage,
+        reason=item.reason,
+        reason_code=item.reason_code,
+        vat=vat,
+    )
 
 
 def _header(
@@ -465,15 +478,7 @@ def _line(w: _Writer, root: etree._Element, line: InvoiceLine, credit_note: bool
         w.cbc(reference, "DocumentTypeCode", INVOICED_OBJECT_CODE)
     for is_charge, items in ((False, line.allowances), (True, line.charges)):
         for item in items:
-            w.allowance_charge(
-                element,
-                is_charge=is_charge,
-                amount=item.amount,
-                base_amount=item.base_amount,
-                percentage=item.percentage,
-                reason=item.reason,
-                reason_code=item.reason_code,
-            )
+            _allowance(w, element, item, is_charge=is_charge)
     item_element = w.cac(element, "Item")
     w.cbc(item_element, "Description", line.description)
     w.cbc(item_element, "Name", line.name)
