@@ -18,7 +18,12 @@ def pack_draft(country: str, number: str) -> dict[str, Any]:
     pack = jurisdiction(country)
     seller_vat = valid_vat_id(country, 0)
     buyer_vat = valid_vat_id(country, 1)
-    address = {"lines": ["Main Street 1"], "city": "Capital", "postal_code": "12345", "country": country}
+    address = {
+        "lines": ["Main Street 1"],
+        "city": "Capital",
+        "postal_code": "12345",
+        "country": country,
+    }
     return {
         "number": number,
         "issue_date": "2026-11-02",
@@ -43,10 +48,28 @@ def pack_draft(country: str, number: str) -> dict[str, Any]:
             "address": {**address, "lines": ["Side Street 2"]},
             "contact": {"name": "Purchasing", "email": "ap@buyer.example"},
         },
-        "payment": {"means_code": "58", "accounts": [{"iban": "DE89370400440532013000"}], "terms": "30 days net"},
+        "payment": {
+            "means_code": "58",
+            "accounts": [{"iban": "DE89370400440532013000"}],
+            "terms": "30 days net",
+        },
         "lines": [
-            {"id": "1", "name": "Consulting", "quantity": "3", "unit": "HUR", "unit_price": "120.00", "tax_class": "standard"},
-            {"id": "2", "name": "Manual", "quantity": "1", "unit": "C62", "unit_price": "20.00", "tax_class": "standard"},
+            {
+                "id": "1",
+                "name": "Consulting",
+                "quantity": "3",
+                "unit": "HUR",
+                "unit_price": "120.00",
+                "tax_class": "standard",
+            },
+            {
+                "id": "2",
+                "name": "Manual",
+                "quantity": "1",
+                "unit": "C62",
+                "unit_price": "20.00",
+                "tax_class": "standard",
+            },
         ],
     }
 
@@ -67,6 +90,9 @@ def national_adjustments(country: str, draft: dict[str, Any]) -> dict[str, Any]:
         seller["trading_name"] = seller["name"]
         draft["buyer"]["trading_name"] = draft["buyer"]["name"]
         seller["electronic_address"] = {"value": tin, "scheme": "9933"}
-        draft["buyer"]["electronic_address"] = {"value": draft["buyer"]["vat_id"][2:], "scheme": "9933"}
+        draft["buyer"]["electronic_address"] = {
+            "value": draft["buyer"]["vat_id"][2:],
+            "scheme": "9933",
+        }
         draft["supporting_documents"] = [{"id": "400001234567890", "description": "##M.AR.K##"}]
     return draft

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -87,7 +88,8 @@ def test_a_killed_server_leaves_only_complete_records(tmp_path):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = [pool.submit(submit, i) for i in range(80)]
-        while True:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(f.done() for f in futures):
             with lock:
                 if len(acknowledged) >= 15:
                     break

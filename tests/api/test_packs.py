@@ -30,6 +30,10 @@ def test_every_pack_gives_a_signed_valid_document(gateway, artifacts_dir, capsys
         assert info.key_id == body["signing_key_id"]
         profiles_used[country] = body["profile"]
     with capsys.disabled():
-        counts = {p: sum(1 for v in profiles_used.values() if v == p) for p in set(profiles_used.values())}
-        print(f"\npacks through the API: {len(profiles_used)}/30 signed and valid; profiles {counts}")
+        counts = {
+            p: sum(1 for v in profiles_used.values() if v == p) for p in set(profiles_used.values())
+        }
+        print(
+            f"\npacks through the API: {len(profiles_used)}/30 signed and valid; profiles {counts}"
+        )
     assert len(profiles_used) == 30

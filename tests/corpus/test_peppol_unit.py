@@ -55,7 +55,10 @@ def test_en16931_cii_unit_tests_with_our_compiled_cen_rules(corpus_dir, artifact
 def test_xrechnung_rule_sets_compile_and_run_on_the_corpus(corpus_dir, artifacts_dir):
     from tests.conftest import corpus_files
 
-    for name, files in (("xrechnung-ubl-sch", corpus_files("ubl", "valid")[:10]), ("xrechnung-cii-sch", corpus_files("cii", "valid"))):
+    for name, files in (
+        ("xrechnung-ubl-sch", corpus_files("ubl", "valid")[:10]),
+        ("xrechnung-cii-sch", corpus_files("cii", "valid")),
+    ):
         artifact = load(name)
         for path in files:
             result = schematron.run("xrechnung", artifact, path.read_text(encoding="utf-8"))

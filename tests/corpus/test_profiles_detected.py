@@ -28,5 +28,7 @@ def test_corpus_under_detected_profiles(corpus_dir, artifacts_dir, capsys):
             assert path.name.startswith("ce-") and report.profile == "peppol-bis-3"
             known.append(path.name)
     with capsys.disabled():
-        print(f"\ncorpus under detected profiles {by_profile}: {len(files) - len(known)}/{len(files)} valid, {len(known)} known Peppol data failures")
+        print(
+            f"\ncorpus under detected profiles {by_profile}: {len(files) - len(known)}/{len(files)} valid, {len(known)} known Peppol data failures"
+        )
     assert len(known) == 28

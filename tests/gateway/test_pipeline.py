@@ -33,7 +33,10 @@ def test_profile_and_syntax(profile, syntax, signature, keys, artifacts_dir):
     assert prepared.syntax == syntax and prepared.signature_kind == signature
     assert [r.outcome for r in prepared.report.results] == ["valid"] * len(prepared.report.results)
     if signature == "detached":
-        assert verify(prepared.signature, trusted=keys, detached_data=prepared.document).kind == "detached"
+        assert (
+            verify(prepared.signature, trusted=keys, detached_data=prepared.document).kind
+            == "detached"
+        )
     else:
         assert verify(prepared.document, trusted=keys).kind == "enveloped"
 
