@@ -67,35 +67,47 @@ def run_list(args: argparse.Namespace) -> int:
     return worst
 
 
+def _download(url: str, expected_sha256: str) -> bytes:
+    """Downloads one file and returns it only when its SHA-256 matches the pin."""
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - pinned source
+        data: bytes = response.read()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise ValueError(f"SHA-256 {actual} does not match the pin {expected_sha256}")
+    return data
+
+
 def run_fetch(args: argparse.Namespace) -> int:
-    """Downloads missing artifacts and verifies their SHA-256; exit 1 when any could not be had."""
+    """Downloads missing artifacts (entry file and includes), verified; exit 1 when any failed."""
+    import posixpath
+
     from schemas import artifacts
 
     directory = artifacts.artifacts_dir()
     if directory is None:
         print("error: set EGW_ARTIFACTS_DIR to the folder to fetch into", file=sys.stderr)
         return 2
+    base = args.base_url.rstrip("/")
     failed = 0
     for name, spec in sorted(artifacts.manifest().items()):
         if spec.origin != "dir" or artifacts.status(name)[0] == "present":
             continue
-        url = args.base_url.rstrip("/") + "/" + spec.path
+        folder = posixpath.dirname(spec.path)
+        files = [(spec.path, spec.sha256)] + [
+            (posixpath.normpath(posixpath.join(folder, relative)), digest)
+            for relative, digest in spec.includes
+        ]
         try:
-            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - pinned https source
-                data = response.read()
-        except (urllib.error.URLError, OSError) as exc:
-            print(f"{name}: cannot download {url}: {exc}", file=sys.stderr)
+            # Download everything first: a rule set is kept whole or not at all.
+            fetched = [(path, _download(f"{base}/{path}", digest)) for path, digest in files]
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            print(f"{name}: not fetched: {exc}", file=sys.stderr)
             failed += 1
             continue
-        if hashlib.sha256(data).hexdigest() != spec.sha256:
-            print(
-                f"{name}: downloaded bytes do not match the pinned SHA-256; not kept",
-                file=sys.stderr,
-            )
-            failed += 1
-            continue
-        target = directory / spec.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        print(f"{name}: fetched and verified")
+        for path, data in fetched:
+            target = directory / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        artifacts._loaded.clear()
+        print(f"{name}: fetched {len(fetched)} file(s), SHA-256 verified")
     return 1 if failed else 0

@@ -26,3 +26,32 @@ def test_fetch_without_network_reports_failure_and_keeps_nothing(tmp_path, monke
     assert main(["artifacts", "fetch", "--base-url", "http://127.0.0.1:9/none"]) == 1
     assert not any(tmp_path.rglob("*.sch"))
     artifacts._loaded.clear()
+
+
+def test_fetch_from_a_mirror_verifies_and_completes_the_folder(
+    artifacts_dir, tmp_path, monkeypatch, capsys
+):
+    import functools
+    import http.server
+    import threading
+
+    from schemas import artifacts
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(artifacts_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        target = tmp_path / "fetched"
+        target.mkdir()
+        monkeypatch.setenv("EGW_ARTIFACTS_DIR", str(target))
+        artifacts._loaded.clear()
+        assert (
+            main(["artifacts", "fetch", "--base-url", f"http://127.0.0.1:{server.server_port}"])
+            == 0
+        )
+        for name, spec in artifacts.manifest().items():
+            assert artifacts.status(name)[0] == "present", name
+    finally:
+        server.shutdown()
+        artifacts._loaded.clear()
