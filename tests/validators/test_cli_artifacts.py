@@ -50,7 +50,7 @@ def test_fetch_from_a_mirror_verifies_and_completes_the_folder(
             main(["artifacts", "fetch", "--base-url", f"http://127.0.0.1:{server.server_port}"])
             == 0
         )
-        for name, spec in artifacts.manifest().items():
+        for name in artifacts.manifest():
             assert artifacts.status(name)[0] == "present", name
     finally:
         server.shutdown()
