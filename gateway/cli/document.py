@@ -80,8 +80,12 @@ def run_parse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_invoice(path: Path) -> Any:
-    """Reads a complete invoice, or a draft that the tax engine completes."""
+def _load_invoice(path: Path) -> tuple[Any, str | None, str | None]:
+    """Reads a complete invoice, or a draft that the tax engine completes.
+
+    Returns:
+        The invoice, and the profile and syntax the file asks for (if any).
+    """
     from schemas.model import Invoice, InvoiceDraft
 
     data = json.loads(path.read_text("utf-8"))
@@ -89,21 +93,20 @@ def _load_invoice(path: Path) -> Any:
         # A complete invoice, possibly as ``egw parse`` printed it; the output
         # choices (profile, syntax) and the parse report are not invoice content.
         content = {k: v for k, v in data.items() if k not in ("unmapped", "profile", "syntax")}
-        return Invoice.model_validate(content)
+        return Invoice.model_validate(content), data.get("profile"), data.get("syntax")
+    from tax_rules import complete, jurisdiction
+
     draft = InvoiceDraft.model_validate(data)
-    try:
-        from tax_rules import complete
-    except ImportError:
-        raise GatewayError(
-            "a draft without totals needs the tax engine, which is not installed",
-        ) from None
-    return complete(draft)
+    invoice = complete(draft)
+    # A draft names its profile, or gets its seller's jurisdiction default (as the API does).
+    default = draft.profile or jurisdiction(draft.seller.address.country).default_profile
+    return invoice, default, draft.syntax
 
 
 def run_render(args: argparse.Namespace) -> int:
     """Renders, validates and writes one invoice; exit 0, 1 on a fatal finding, 2 on bad input."""
     try:
-        invoice = _load_invoice(args.file)
+        invoice, file_profile, file_syntax = _load_invoice(args.file)
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -118,9 +121,10 @@ def run_render(args: argparse.Namespace) -> int:
     except GatewayError as exc:
         _print_error(exc)
         return 2
-    profile_name = args.profile or _draft_profile(args.file) or "en16931"
+    detected = profiles.detect(getattr(invoice, "customization_id", None))
+    profile_name = args.profile or file_profile or (detected.name if detected else "en16931")
     profile = profiles.get(profile_name)
-    syntax = args.syntax or profile.default_syntax
+    syntax = args.syntax or file_syntax or profile.default_syntax
     try:
         xml = _syntax_module(syntax).render(invoice, profile=profile)
     except GatewayError as exc:
@@ -146,11 +150,3 @@ def run_render(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(xml)
     return 0
-
-
-def _draft_profile(path: Path) -> str | None:
-    try:
-        value = json.loads(path.read_text("utf-8")).get("profile")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None

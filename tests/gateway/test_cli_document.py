@@ -51,3 +51,13 @@ def test_render_of_bad_json_exits_2_naming_the_field(tmp_path, capsys):
     assert "currency" in capsys.readouterr().err
     source.write_text("{not json")
     assert main(["render", str(source)]) == 2
+
+
+def test_render_keeps_the_profile_an_invoice_declares(tmp_path, corpus_dir, capsys, artifacts_dir):
+    source = CORPUS_DIR / "ubl" / "valid" / "peppol-base-example.xml"
+    assert main(["parse", str(source)]) == 0
+    invoice_json = tmp_path / "invoice.json"
+    invoice_json.write_text(capsys.readouterr().out)
+    out = tmp_path / "out.xml"
+    assert main(["render", str(invoice_json), "-o", str(out)]) == 0
+    assert b"poacc:billing:3.0</cbc:CustomizationID>" in out.read_bytes()
