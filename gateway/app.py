@@ -21,7 +21,7 @@ from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from gateway.tables import Tenant
 from schemas.model import InvoiceDraft
-from signing import KeyRing, SigningKey, generate_dev_key, load_pem
+from signing import KeyRing, SignaturePolicy, SigningKey, generate_dev_key, load_pem
 
 log = logging.getLogger("gateway")
 
@@ -108,7 +108,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.blobs = blobs
     app.state.keys = keys
-    app.state.pipeline = Pipeline(engine=engine, blobs=blobs, keys=keys)
+    policy = (
+        SignaturePolicy(
+            identifier=settings.signature_policy_id, sha256_b64=settings.signature_policy_sha256
+        )
+        if settings.signature_policy_id and settings.signature_policy_sha256
+        else None
+    )
+    app.state.pipeline = Pipeline(engine=engine, blobs=blobs, keys=keys, policy=policy)
     errors.install(app)
     for router in (health.router, invoices.router, validation.router, admin.router):
         app.include_router(router)

@@ -27,7 +27,7 @@ from schemas import profiles
 from schemas.errors import GatewayError, Problem
 from schemas.model import Invoice, InvoiceDraft
 from schemas.xml_input import parse_xml
-from signing import KeyRing, sign, sign_detached
+from signing import KeyRing, SignaturePolicy, sign, sign_detached
 from tax_rules import complete_with_trace, jurisdiction
 from tax_rules.errors import TaxRuleError
 from validators import Report, detect_syntax, validate
@@ -113,7 +113,9 @@ def _retain_until(invoice: Invoice) -> date | None:
     return date(invoice.issue_date.year + pack.retention_years, 12, 31)
 
 
-def prepare_draft(draft: InvoiceDraft, keys: KeyRing) -> Prepared:
+def prepare_draft(
+    draft: InvoiceDraft, keys: KeyRing, *, policy: SignaturePolicy | None = None
+) -> Prepared:
     """Completes, renders, validates and signs a draft (no I/O).
 
     Raises:
@@ -151,10 +153,10 @@ def prepare_draft(draft: InvoiceDraft, keys: KeyRing) -> Prepared:
         )
     key = keys.current
     if profile.signature == "enveloped" and syntax == "ubl":
-        document = sign(document, key)
+        document = sign(document, key, policy=policy)
         signature, kind = None, "enveloped"
     else:
-        signature, kind = sign_detached(document, key), "detached"
+        signature, kind = sign_detached(document, key, policy=policy), "detached"
     return Prepared(
         invoice=invoice,
         profile=profile.name,
@@ -169,7 +171,9 @@ def prepare_draft(draft: InvoiceDraft, keys: KeyRing) -> Prepared:
     )
 
 
-def prepare_xml(xml: bytes, keys: KeyRing, *, profile: str | None = None) -> Prepared:
+def prepare_xml(
+    xml: bytes, keys: KeyRing, *, profile: str | None = None, policy: SignaturePolicy | None = None
+) -> Prepared:
     """Validates and parses a finished UBL or CII document, and seals it with a detached signature.
 
     Raises:
@@ -201,7 +205,7 @@ def prepare_xml(xml: bytes, keys: KeyRing, *, profile: str | None = None) -> Pre
         syntax="cii" if syntax == "cii" else "ubl",
         direction="inbound",
         document=xml,
-        signature=sign_detached(xml, key),
+        signature=sign_detached(xml, key, policy=policy),
         signature_kind="detached",
         signing_key_id=key.key_id,
         report=report,
@@ -212,11 +216,19 @@ def prepare_xml(xml: bytes, keys: KeyRing, *, profile: str | None = None) -> Pre
 class Pipeline:
     """Runs submissions against one database and blob store, with one signing key ring."""
 
-    def __init__(self, *, engine: Engine, blobs: BlobStore, keys: KeyRing) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        blobs: BlobStore,
+        keys: KeyRing,
+        policy: SignaturePolicy | None = None,
+    ) -> None:
         self.engine = engine
         self.writer = writer(engine)
         self.blobs = blobs
         self.keys = keys
+        self.policy = policy
 
     # -- idempotency -------------------------------------------------------------
 
@@ -266,7 +278,7 @@ class Pipeline:
         try:
             if draft.number:
                 # Prepared outside the transaction: no lock is held while rendering.
-                prepared = prepare_draft(draft, self.keys)
+                prepared = prepare_draft(draft, self.keys, policy=self.policy)
                 return self._store(
                     tenant_id, lambda _: prepared, request_sha256, idempotency_key, api_key_id
                 )
@@ -296,7 +308,7 @@ class Pipeline:
         if replay:
             return replay
         try:
-            prepared = prepare_xml(xml, self.keys, profile=profile)
+            prepared = prepare_xml(xml, self.keys, profile=profile, policy=self.policy)
         except SubmissionRejected as exc:
             self.audit(tenant_id, api_key_id, "invoice.submit-xml", None, "rejected", _rules(exc))
             raise
@@ -376,7 +388,9 @@ class Pipeline:
             number = next_number(
                 session, tenant_id=tenant_id, year=draft.issue_date.year, prefix=prefix
             )
-            return prepare_draft(draft.model_copy(update={"number": number}), self.keys)
+            return prepare_draft(
+                draft.model_copy(update={"number": number}), self.keys, policy=self.policy
+            )
 
         return prepare
 

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
         default=None, description="PEM certificate of the signing key."
     )
     signing_key_password: str | None = None
+    signature_policy_id: str | None = Field(
+        default=None,
+        description="XAdES-EPES signature policy identifier (a URI or OID); unset: XAdES-BES.",
+    )
+    signature_policy_sha256: str | None = Field(
+        default=None,
+        description="Base64 SHA-256 of the signature policy document (with the identifier).",
+    )
     artifacts_dir: Path | None = Field(
         default=None, description="Official artifacts (EGW_ARTIFACTS_DIR)."
     )
@@ -65,6 +73,12 @@ class Settings(BaseSettings):
     def uses_development_key(self) -> bool:
         """Whether no signing key was configured (a development key is generated then)."""
         return self.signing_key is None
+
+    @model_validator(mode="after")
+    def _policy_complete(self) -> Settings:
+        if (self.signature_policy_id is None) != (self.signature_policy_sha256 is None):
+            raise ValueError("EGW_SIGNATURE_POLICY_ID and EGW_SIGNATURE_POLICY_SHA256 go together")
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:

@@ -48,3 +48,41 @@ def test_peppol_is_ubl_only(keys):
     draft.update(profile="peppol-bis-3", syntax="cii")
     with pytest.raises(SubmissionRejected, match="not written in cii"):
         prepare_draft(InvoiceDraft.model_validate(draft), keys)
+
+
+def test_configured_signature_policy_makes_epes_signatures(tmp_path, artifacts_dir):
+    import base64
+
+    from fastapi.testclient import TestClient
+
+    from gateway.app import bootstrap_tenant, create_app
+    from gateway.settings import Settings
+
+    policy_hash = base64.b64encode(b"\x01" * 32).decode()
+    app = create_app(
+        Settings(
+            data_dir=tmp_path / "data",
+            signature_policy_id="urn:example:policy:2",
+            signature_policy_sha256=policy_hash,
+        )
+    )
+    _, _, erp = bootstrap_tenant(app.state.engine)
+    client = TestClient(app)
+    draft = pack_draft("DE", "EPES-1")
+    draft["profile"] = "en16931"
+    response = client.post("/v1/invoices", json=draft, headers={"Authorization": f"Bearer {erp}"})
+    assert response.status_code == 201, response.text
+    document = client.get(
+        response.json()["links"]["xml"], headers={"Authorization": f"Bearer {erp}"}
+    ).content
+    assert b"urn:example:policy:2" in document and b"SignaturePolicyIdentifier" in document
+    assert verify(document, trusted=app.state.keys).kind == "enveloped"
+
+
+def test_signature_policy_settings_go_together():
+    from pydantic import ValidationError
+
+    from gateway.settings import Settings
+
+    with pytest.raises(ValidationError, match="go together"):
+        Settings(signature_policy_id="urn:example:policy")
