@@ -257,6 +257,10 @@ class KeyRing:
         """The key with that id, if any."""
         return self._keys.get(key_id_)
 
+    def keys(self) -> list[SigningKey]:
+        """Every key of the ring, oldest first."""
+        return list(self._keys.values())
+
     @property
     def certificates(self) -> list[x509.Certificate]:
         """Every certificate of the ring (trusted for verification)."""

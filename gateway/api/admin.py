@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from sqlmodel import select
 
 from gateway.api.deps import AdminPrincipal, SessionDep
-from gateway.api.schemas import KeyCreate, KeyCreated, KeyPublic, TenantCreate, TenantCreated
+from gateway.api.schemas import (
+    KeyCreate,
+    KeyCreated,
+    KeyPublic,
+    SigningKeyPublic,
+    TenantCreate,
+    TenantCreated,
+)
 from gateway.auth import ROLES, create_key
 from gateway.ids import new_id
 from gateway.tables import ApiKey, Tenant
@@ -100,3 +107,25 @@ def create_tenant(
         name=tenant.name,
         admin_key=KeyCreated(**_public(record).model_dump(), key=token),
     )
+
+
+@router.get(
+    "/signing-keys", operation_id="admin-list-signing-keys", response_model=list[SigningKeyPublic]
+)
+def list_signing_keys(principal: AdminPrincipal, request: Request) -> list[SigningKeyPublic]:
+    """The gateway's signing keys (certificates only), the current one marked."""
+    ring = request.app.state.keys
+    current = ring.current.key_id
+    return [
+        SigningKeyPublic(
+            key_id=key.key_id,
+            subject=key.subject,
+            issuer=key.certificate.issuer.rfc4514_string(),
+            algorithm=key.algorithm,
+            not_before=key.certificate.not_valid_before_utc,
+            not_after=key.certificate.not_valid_after_utc,
+            current=key.key_id == current,
+            certificate_pem=key.certificate_pem().decode("ascii"),
+        )
+        for key in ring.keys()
+    ]

@@ -95,3 +95,16 @@ class TenantCreated(BaseModel):
     id: str
     name: str
     admin_key: KeyCreated
+
+
+class SigningKeyPublic(BaseModel):
+    """A signing key as the API shows it: its certificate facts, never the private key."""
+
+    key_id: str = Field(description="Hex SHA-256 fingerprint of the certificate")
+    subject: str
+    issuer: str
+    algorithm: str
+    not_before: datetime
+    not_after: datetime
+    current: bool
+    certificate_pem: str

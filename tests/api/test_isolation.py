@@ -118,3 +118,13 @@ def test_revoked_and_unknown_keys_are_refused(gateway):
     assert all("key" not in item for item in listed) and created["id"] in {
         item["id"] for item in listed
     }
+
+
+def test_admin_lists_signing_keys_without_private_material(gateway):
+    response = gateway.client.get("/v1/admin/signing-keys", headers=gateway.admin)
+    assert response.status_code == 200
+    keys = response.json()
+    assert len(keys) == 1 and keys[0]["current"] is True
+    assert keys[0]["certificate_pem"].startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE" not in response.text
+    assert gateway.client.get("/v1/admin/signing-keys", headers=gateway.erp).status_code == 403
