@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography import x509
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
@@ -43,7 +44,11 @@ def load_signing_keys(settings: Settings) -> KeyRing:
         raise FileNotFoundError(f"signing key {key_path} or certificate {cert_path} not found")
     if settings.uses_development_key:
         log.warning("signing with a DEVELOPMENT key (key id %s): not for production", key.key_id)
-    return KeyRing([key])
+    ring = KeyRing([key])
+    for path in settings.previous_signing_certs:
+        for certificate in x509.load_pem_x509_certificates(path.read_bytes()):
+            ring.retire(certificate)
+    return ring
 
 
 def bootstrap_tenant(engine: Any, name: str = "default") -> tuple[str, str, str] | None:

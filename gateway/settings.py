@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         default=None, description="PEM certificate of the signing key."
     )
     signing_key_password: str | None = None
+    previous_signing_certs: list[Path] = Field(
+        default_factory=list,
+        description="PEM certificates of retired signing keys: their documents still verify after rotation.",
+    )
     signature_policy_id: str | None = Field(
         default=None,
         description="XAdES-EPES signature policy identifier (a URI or OID); unset: XAdES-BES.",

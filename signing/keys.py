@@ -228,6 +228,7 @@ class KeyRing:
 
     def __init__(self, keys: Sequence[SigningKey] = (), *, current: str | None = None) -> None:
         self._keys: dict[str, SigningKey] = {}
+        self._retired: dict[str, x509.Certificate] = {}
         self._current: str | None = None
         for key in keys:
             self.add(key)
@@ -261,10 +262,16 @@ class KeyRing:
         """Every key of the ring, oldest first."""
         return list(self._keys.values())
 
+    def retire(self, certificate: x509.Certificate) -> None:
+        """Adds the certificate of a key that no longer signs, so its documents still verify."""
+        self._retired[key_id(certificate)] = certificate
+
     @property
     def certificates(self) -> list[x509.Certificate]:
-        """Every certificate of the ring (trusted for verification)."""
-        return [k.certificate for k in self._keys.values()]
+        """Every certificate of the ring, retired ones included (trusted for verification)."""
+        return [k.certificate for k in self._keys.values()] + [
+            c for i, c in self._retired.items() if i not in self._keys
+        ]
 
     def __len__(self) -> int:
         return len(self._keys)

@@ -86,3 +86,33 @@ def test_signature_policy_settings_go_together():
 
     with pytest.raises(ValidationError, match="go together"):
         Settings(signature_policy_id="urn:example:policy")
+
+
+def test_rotated_gateway_still_verifies_documents_of_the_old_key(tmp_path, artifacts_dir):
+    from fastapi.testclient import TestClient
+
+    from gateway.app import bootstrap_tenant, create_app
+    from gateway.settings import Settings
+
+    first = create_app(Settings(data_dir=tmp_path / "data"))
+    _, _, erp = bootstrap_tenant(first.state.engine)
+    headers = {"Authorization": f"Bearer {erp}"}
+    draft = pack_draft("DE", "ROT-1")
+    draft["profile"] = "en16931"
+    client = TestClient(first)
+    created = client.post("/v1/invoices", json=draft, headers=headers).json()
+    document = client.get(created["links"]["xml"], headers=headers).content
+    old_cert = tmp_path / "data" / "keys" / "cert.pem"
+
+    new_keys = tmp_path / "new-keys"
+    generate_dev_key(new_keys)
+    second = create_app(
+        Settings(
+            data_dir=tmp_path / "data",
+            signing_key=new_keys / "key.pem",
+            signing_cert=new_keys / "cert.pem",
+            previous_signing_certs=[old_cert],
+        )
+    )
+    assert second.state.keys.current.key_id != created["signing_key_id"]
+    assert verify(document, trusted=second.state.keys).key_id == created["signing_key_id"]
