@@ -64,9 +64,20 @@ def _no_float(value: Any) -> Any:
     return value
 
 
+# Largest magnitude the gateway accepts for any number: 15 integer digits, so that
+# every product and sum the EN 16931 rules ask for stays exact in a 28-digit Decimal
+# context (a trillion of anything is already beyond any invoice).
+_LIMIT = Decimal(10) ** 15
+
+
 def _finite(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("must be a finite number")
+    if abs(value) >= _LIMIT:
+        raise ValueError(f"{value} is too large: numbers must stay below 10^15")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        raise ValueError(f"{value} has too many decimals: at most 12")
     return value
 
 

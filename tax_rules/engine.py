@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
+
+from pydantic import ValidationError
 
 from schemas.model import Invoice, InvoiceDraft, LineDraft, VatBreakdown
 from tax_rules import category as categories
@@ -226,13 +228,39 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     Raises:
         TaxRuleError: With every problem found (field path, message, rule, value).
     """
+    # Enough precision that every product of the model's numbers (at most 15 integer
+    # and 12 decimal digits) is exact before it is rounded as EN 16931 says.
+    with localcontext() as context:
+        context.prec = 60
+        try:
+            return _complete(draft, on=on)
+        except ValidationError as exc:
+            # Computed amounts outside what the model accepts (say, over 10^15).
+            raise TaxRuleError(
+                [
+                    Problem(
+                        field=".".join(str(p) for p in item["loc"]),
+                        message=item["msg"],
+                        rule="EN16931-model",
+                    )
+                    for item in exc.errors()
+                ]
+            ) from None
+
+
+def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
+    """The computation of :func:`complete_with_trace`, inside its decimal context."""
     pack = jurisdiction(draft.seller.address.country)
     tax_point = on or draft.tax_point
     trace = Trace()
     problems = _check_vat_ids(draft)
     if not draft.number:
         problems.append(
-            Problem(field="number", message="the invoice number (BT-1) is missing; assign one before completing", rule="BR-02")
+            Problem(
+                field="number",
+                message="the invoice number (BT-1) is missing; assign one before completing",
+                rule="BR-02",
+            )
         )
     regime = categories.regime(draft, pack).treatment
     if regime is not None:
@@ -246,6 +274,7 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     groups: dict[tuple[str, Decimal | None], dict[str, Any]] = defaultdict(
         lambda: {"lines": ZERO, "allowances": ZERO, "charges": ZERO, "treatment": None}
     )
+
     def treat(item: Any, field: str) -> Treatment | None:
         # A line or allowance/charge's treatment; its problems are collected, not raised,
         # so that one response names every problem of the draft.

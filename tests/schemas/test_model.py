@@ -120,3 +120,10 @@ def test_allowance_reason_codes_come_from_uncl5189():
     data["allowances"][0]["reason_code"] = "FC"  # a UNCL7161 charge code
     errors = _errors(Invoice, data)
     assert any("BR-CL-19" in message for message in errors.values())
+
+
+@pytest.mark.parametrize("quantity", ["1e30", "1000000000000000", "0.0000000000001"])
+def test_numbers_outside_exact_decimal_range_are_refused(quantity):
+    data = full_invoice_data()
+    data["lines"][0]["quantity"] = quantity
+    assert "lines.0.quantity" in _errors(Invoice, data)

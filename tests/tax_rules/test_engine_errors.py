@@ -94,3 +94,11 @@ def test_rates_change_on_their_dates():
     assert str(de.rate("standard", date(2020, 7, 1))) == "16"
     assert str(de.rate("food_service", date(2025, 12, 31))) == "19"
     assert str(de.rate("food_service", date(2026, 1, 1))) == "7"
+
+
+def test_amounts_beyond_the_model_range_are_a_tax_rule_error_not_a_crash():
+    data = domestic_de()
+    data["lines"][0]["quantity"] = "999999999999999"
+    data["lines"][0]["unit_price"] = "999999999999999"
+    problem = _problem(data, rule="EN16931-model")
+    assert "too large" in problem.message
