@@ -128,3 +128,47 @@ def test_fuzzed_bodies_never_cause_a_5xx(sqlite_gateway, random_body, mutation):
         headers={**headers, "Content-Type": "application/xml"},
     )
     assert response.status_code < 500, response.text[:300]
+
+
+numeric_text = st.sampled_from(
+    [
+        "1e30",
+        "-1e30",
+        "NaN",
+        "Infinity",
+        "-0",
+        "0.0000000000001",
+        "999999999999999",
+        "1E+2",
+        "",
+        " 1 ",
+        "1,5",
+    ]
+)
+line_keys = st.sampled_from(
+    [
+        "quantity",
+        "unit_price",
+        "base_quantity",
+        "net_amount",
+        "vat_rate",
+        "gross_price",
+        "price_discount",
+        "unit",
+        "tax_class",
+        "vat_category",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(key=line_keys, value=numeric_text | json_values, second=numeric_text)
+def test_fuzzed_line_values_never_cause_a_5xx(sqlite_gateway, key, value, second):
+    client, headers = sqlite_gateway
+    draft = api_draft("FUZZ-LINE")
+    draft["lines"][0][key] = value
+    draft["lines"].append(
+        {**draft["lines"][1], "id": "3", "quantity": second, "unit_price": second}
+    )
+    response = client.post("/v1/invoices", content=json.dumps(draft), headers=headers)
+    assert response.status_code < 500, (key, value, second, response.text[:300])
