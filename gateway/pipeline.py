@@ -45,10 +45,6 @@ class SubmissionRejected(GatewayError):
             Problem(field=f.location, message=f.message, rule=f.rule_id, value=f.stage)
             for f in (report.fatal if report else [])
         ]
-        for skipped in report.not_run if report else []:
-            findings.append(
-                Problem(field=skipped["stage"], message=skipped["reason"], rule="stage.not-run")
-            )
         super().__init__(message, problems=[*(problems or []), *findings])
         self.report = report
 

@@ -18,7 +18,7 @@ from schemas import profiles
 from schemas.artifacts import load as load_artifact
 from schemas.errors import ArtifactError, GatewayError
 from schemas.xml_input import DEFAULT_MAX_BYTES, parse_xml
-from validators.report import Finding, Report, StageResult
+from validators.report import Finding, Report, StageResult, stage_failure
 from validators.ruleset import DocumentSyntax, RuleSet, Stage, ruleset_for
 from validators.stages import schematron as schematron_stage
 from validators.stages import xsd as xsd_stage
@@ -59,7 +59,14 @@ def _failed_start(
         syntax=syntax,
         document_sha256=document_sha256,
         profile=profile,
-        results=(StageResult(stage=stage, outcome="error", detail=detail),),
+        results=(
+            StageResult(
+                stage=stage,
+                outcome="error",
+                findings=(stage_failure(stage, "EGW-VALIDATION-NOT-STARTED", detail),),
+                detail=detail,
+            ),
+        ),
     )
 
 
@@ -67,8 +74,12 @@ def _run_stage(stage: Stage, tree: etree._ElementTree, text: str) -> StageResult
     try:
         artifact = load_artifact(stage.artifact)
     except ArtifactError as exc:
+        detail = f"rule set {stage.artifact} not available: {exc.message}"
         return StageResult(
-            stage=stage.id, outcome="error", detail=f"rule set not available: {exc.message}"
+            stage=stage.id,
+            outcome="error",
+            findings=(stage_failure(stage.id, "EGW-RULESET-NOT-AVAILABLE", detail),),
+            detail=detail,
         )
     if stage.kind == "xsd":
         return xsd_stage.run(stage.id, artifact, tree)

@@ -63,6 +63,11 @@ class Finding:
         return data
 
 
+def stage_failure(stage: str, rule_id: str, message: str) -> Finding:
+    """The fatal finding that stands for a stage that could not run (so it can never pass)."""
+    return Finding(rule_id=rule_id, severity="fatal", location="/", message=message, stage=stage)
+
+
 @dataclass(frozen=True)
 class ArtifactRef:
     """Which artifact a stage ran: its name, version and the SHA-256 of its bytes."""

@@ -45,7 +45,9 @@ def test_a_missing_rule_set_makes_the_report_not_valid(corpus_dir, tmp_path, mon
     document = (CORPUS_DIR / "ubl" / "valid" / "peppol-base-example.xml").read_bytes()
     report = validators.validate(document, profile="peppol-bis-3")
     assert not report.valid
-    assert report.fatal == []  # nothing fired, and still not valid: the stage did not run
+    # The stage that could not run stands in the findings as a fatal "not available".
+    assert [f.rule_id for f in report.fatal] == ["EGW-RULESET-NOT-AVAILABLE"]
+    assert "peppol-ubl-sch" in report.fatal[0].message
     peppol = next(r for r in report.results if r.stage == "peppol")
     assert peppol.outcome == "error"
     assert "not available" in (peppol.detail or "")

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from schemas.artifacts import Artifact
-from validators.report import ArtifactRef, Finding, StageResult, severity_of
+from validators.report import ArtifactRef, Finding, StageResult, severity_of, stage_failure
 
 _SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _BT = re.compile(r"\b(BT-\d+|BG-\d+)\b")
@@ -106,12 +106,14 @@ def run(stage_id: str, artifact: Artifact, document: str) -> StageResult:
     try:
         findings = svrl_findings(transform(artifact, document), stage_id)
     except Exception as exc:  # noqa: BLE001 - any failure inside Saxon makes the stage "error"
+        detail = f"the rule set {artifact.name} {artifact.version} failed to run: {exc}"
         return StageResult(
             stage=stage_id,
             outcome="error",
+            findings=(stage_failure(stage_id, "EGW-STAGE-ERROR", detail),),
             duration=time.perf_counter() - started,
             artifact=ref,
-            detail=f"the rule set {artifact.name} {artifact.version} failed to run: {exc}",
+            detail=detail,
         )
     fatal = any(f.severity == "fatal" for f in findings)
     return StageResult(
