@@ -227,3 +227,28 @@ def test_access_log_has_no_query_strings(gateway, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "gateway.access"]
     assert lines and lines[-1].startswith("GET /v1/invoices 200")
     assert "Jane" not in " ".join(lines)
+
+
+def test_every_valid_cii_instance_is_accepted_and_kept_byte_exact(
+    gateway, corpus_dir, artifacts_dir
+):
+    for path in corpus_files("cii", "valid"):
+        tenant = gateway.client.post(
+            "/v1/admin/tenants", json={"name": path.name[:100]}, headers=gateway.admin
+        ).json()
+        admin = {"Authorization": f"Bearer {tenant['admin_key']['key']}"}
+        erp = {
+            "Authorization": "Bearer "
+            + gateway.client.post(
+                "/v1/admin/keys", json={"name": "erp", "roles": ["erp"]}, headers=admin
+            ).json()["key"]
+        }
+        response = gateway.client.post(
+            "/v1/invoices/xml",
+            content=path.read_bytes(),
+            headers={**erp, "Content-Type": "application/xml"},
+        )
+        assert response.status_code == 201, (path.name, response.text[:500])
+        body = response.json()
+        assert body["syntax"] == "cii"
+        assert gateway.client.get(body["links"]["xml"], headers=erp).content == path.read_bytes()
