@@ -68,6 +68,7 @@ DRAFT_EXAMPLE = {
 def to_public(record: StoredInvoice) -> InvoicePublic:
     """The public shape of a stored invoice."""
     base = f"/v1/invoices/{record.id}"
+    content = json.loads(record.invoice_json)
     return InvoicePublic(
         id=record.id,
         status=record.status,
@@ -83,6 +84,8 @@ def to_public(record: StoredInvoice) -> InvoicePublic:
         total_without_vat=record.total_without_vat,
         vat_total=record.vat_total,
         amount_due=record.amount_due,
+        totals=content["totals"],
+        vat_breakdown=content["vat_breakdown"],
         document_sha256=record.document_sha256,
         signature_kind=record.signature_kind,
         signing_key_id=record.signing_key_id,
@@ -93,6 +96,7 @@ def to_public(record: StoredInvoice) -> InvoicePublic:
             xml=f"{base}/xml",
             signature=f"{base}/signature" if record.signature_sha256 else None,
             report=f"{base}/report",
+            data=f"{base}/data",
         ),
     )
 
@@ -260,6 +264,17 @@ def get_invoice_signature(
     return Response(
         content=request.app.state.blobs.get(record.signature_sha256), media_type="application/xml"
     )
+
+
+@router.get("/{invoice_id}/data", operation_id="invoices-get-data", responses={404: {}})
+def get_invoice_data(invoice_id: str, principal: ReaderPrincipal, session: SessionDep) -> Response:
+    """The invoice as EN 16931 JSON (every business term) and, for drafts, the tax engine's trace."""
+    record = _load(session, principal, invoice_id)
+    body = {
+        "invoice": json.loads(record.invoice_json),
+        "trace": json.loads(record.trace_json) if record.trace_json else None,
+    }
+    return Response(content=json.dumps(body), media_type="application/json")
 
 
 @router.get(

@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from schemas.model import Totals, VatBreakdown
+
 
 class Links(BaseModel):
     """Where to fetch the parts of a stored invoice."""
@@ -14,6 +16,7 @@ class Links(BaseModel):
     xml: str
     signature: str | None
     report: str
+    data: str
 
 
 class InvoicePublic(BaseModel):
@@ -33,6 +36,8 @@ class InvoicePublic(BaseModel):
     total_without_vat: str = Field(description="BT-109")
     vat_total: str = Field(description="BT-110")
     amount_due: str = Field(description="BT-115")
+    totals: Totals = Field(description="BG-22 DOCUMENT TOTALS as completed or parsed")
+    vat_breakdown: list[VatBreakdown] = Field(description="BG-23 VAT BREAKDOWN")
     document_sha256: str
     signature_kind: str | None
     signing_key_id: str | None

@@ -23,6 +23,15 @@ def test_submit_draft_then_read_every_part(gateway):
     assert body["amount_due"] == "134.45"
     assert response.headers["location"] == f"/v1/invoices/{body['id']}"
     assert body["retain_until"] == "2034-12-31"  # DE: 8 years from the end of the issue year
+    # The completed totals and VAT breakdown are part of the response (DESIGN.md).
+    assert body["totals"]["total_with_vat"] == "134.45"
+    assert {(b["category"], b["rate"]) for b in body["vat_breakdown"]} == {("S", "19"), ("S", "7")}
+    data = gateway.client.get(body["links"]["data"], headers=gateway.erp).json()
+    assert (
+        data["invoice"]["number"] == "API-1"
+        and data["invoice"]["lines"][0]["net_amount"] == "100.00"
+    )
+    assert any(step["rule"] == "BR-CO-15" for step in data["trace"]["steps"])
 
     got = gateway.client.get(f"/v1/invoices/{body['id']}", headers=gateway.erp)
     assert got.status_code == 200 and got.json() == body

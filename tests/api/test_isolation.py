@@ -17,7 +17,7 @@ def test_other_tenant_cannot_see_or_detect_an_invoice(gateway):
     stored = _stored(gateway)
     for key in (gateway.other_erp_key, gateway.other_admin_key):
         headers = gateway.auth(key)
-        for path in ("", "/xml", "/signature", "/report"):
+        for path in ("", "/xml", "/signature", "/report", "/data"):
             response = gateway.client.get(f"/v1/invoices/{stored['id']}{path}", headers=headers)
             assert response.status_code == 404, (path, response.status_code)
         missing = gateway.client.get("/v1/invoices/01ZZZZZZZZZZZZZZZZZZZZZZZZ", headers=headers)
