@@ -43,6 +43,7 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 
 from schemas import codelist
 
@@ -50,7 +51,7 @@ from schemas import codelist
 # Value types
 # ---------------------------------------------------------------------------
 
-PERSONAL = {"x-personal-data": True}
+PERSONAL: JsonDict = {"x-personal-data": True}
 """Field marker: the value can identify a natural person (GDPR)."""
 
 

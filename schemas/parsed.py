@@ -47,9 +47,10 @@ class Reader:
         """Every element at ``path`` below ``node`` (marked consumed)."""
         if node is None:
             return []
-        found = [
-            e for e in node.xpath(path, namespaces=self.namespaces) if isinstance(e, etree._Element)
-        ]
+        result = node.xpath(path, namespaces=self.namespaces)
+        found = (
+            [e for e in result if isinstance(e, etree._Element)] if isinstance(result, list) else []
+        )
         self.consumed.update(found)
         return found
 

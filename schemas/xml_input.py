@@ -83,7 +83,11 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
             "not-well-formed", f"the document is not well-formed XML: {exc}"
         ) from exc
     docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if (
+        getattr(docinfo, "doctype", None)
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+    ):
         raise XmlInputError(
             "dtd-forbidden",
             "document type declarations (DTD) are not allowed in e-invoices: "

@@ -78,11 +78,12 @@ def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
                 certificate.signature_hash_algorithm,  # type: ignore[arg-type]
             )
         elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            algorithm = certificate.signature_hash_algorithm
+            if algorithm is None:
+                return False
             public_key.verify(
-                certificate.signature,
-                certificate.tbs_certificate_bytes,
-                ec.ECDSA(certificate.signature_hash_algorithm),
-            )  # type: ignore[arg-type]
+                certificate.signature, certificate.tbs_certificate_bytes, ec.ECDSA(algorithm)
+            )
         else:
             return False
     except InvalidSignature:
@@ -135,7 +136,7 @@ def verify(
         raise VerificationError(
             "malformed", f"the signed document is not acceptable XML: {exc.message}"
         ) from exc
-    signatures = root.xpath("//ds:Signature", namespaces={"ds": DS})
+    signatures = list(root.iter(f"{{{DS}}}Signature"))
     if len(signatures) != 1:
         raise VerificationError(
             "no-signature", f"expected exactly one ds:Signature, found {len(signatures)}"

@@ -248,8 +248,7 @@ def explicit(
                         )
                     ]
                 )
-            code, text = _VATEX_TEXT["O"]
-            return Treatment("O", None, code, text, "stated by the ERP")
+            return Treatment("O", None, *_VATEX_TEXT["O"], why="stated by the ERP")
         if rate not in (None, ZERO):
             raise TaxRuleError(
                 [
@@ -261,7 +260,9 @@ def explicit(
                     )
                 ]
             )
-        code, text = _VATEX_TEXT.get(category, (exemption_code, exemption_reason))
+        code: str | None
+        text: str | None
+        code, text = _VATEX_TEXT.get(category, (exemption_code or "", exemption_reason or ""))
         if category == "E":
             code, text = exemption_code, exemption_reason
             if not (code or text):

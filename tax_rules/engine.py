@@ -356,7 +356,7 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
     for (category, rate), group in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or Decimal(-1))
     ):
-        treatment: Treatment = group["treatment"]
+        chosen: Treatment = group["treatment"]
         label = f"vat_breakdown[{category} {rate if rate is not None else '-'}]"
         taxable = trace.record(
             f"{label}.taxable_amount",
@@ -381,8 +381,8 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
                 vat_amount=vat,
                 category=category,
                 rate=rate,
-                exemption_reason=treatment.exemption_reason,
-                exemption_reason_code=treatment.exemption_code,
+                exemption_reason=chosen.exemption_reason,
+                exemption_reason_code=chosen.exemption_code,
             )
         )
     vat_total = trace.record(

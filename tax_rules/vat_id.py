@@ -7,6 +7,8 @@ national modules. Identifiers of other countries are not checked here.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from stdnum.ch import vat as ch_vat
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
@@ -28,6 +30,7 @@ def check(field: str, vat_id: str) -> Problem | None:
     """
     compact = vat_id.replace(" ", "").replace(".", "").replace("-", "").upper()
     prefix = compact[:2]
+    module: ModuleType
     if prefix in _EU_PREFIXES:
         module = eu_vat
     elif prefix == "GB":

@@ -32,8 +32,10 @@ from schemas.cii.names import (
 from schemas.errors import Problem, RenderError
 from schemas.model import (
     Address,
+    AllowanceCharge,
     Buyer,
     Contact,
+    CreditTransfer,
     Identifier,
     Invoice,
     InvoiceLine,
@@ -180,7 +182,7 @@ def _allowance_charge(
     parent: etree._Element,
     *,
     is_charge: bool,
-    item: LineAllowanceCharge | object,
+    item: LineAllowanceCharge | AllowanceCharge,
     vat: tuple[str, Decimal | None] | None,
 ) -> None:
     element = w.ram(parent, "SpecifiedTradeAllowanceCharge")
@@ -365,7 +367,7 @@ def _settlement(w: _Writer, transaction: etree._Element, invoice: Invoice) -> No
         if invoice.payee.legal_id:
             w.identifier(w.ram(payee, "SpecifiedLegalOrganization"), "ID", invoice.payee.legal_id)
     if payment and payment.means_code:
-        accounts = list(payment.accounts) or [None]
+        accounts: list[CreditTransfer | None] = list(payment.accounts) or [None]
         for index, account in enumerate(accounts):
             means = w.ram(settlement, "SpecifiedTradeSettlementPaymentMeans")
             w.ram(means, "TypeCode", payment.means_code)

@@ -20,6 +20,7 @@ from schemas.model import (
     Address,
     AllowanceCharge,
     Contact,
+    CreditTransfer,
     Identifier,
     Invoice,
     InvoiceLine,
@@ -358,7 +359,7 @@ def _payment(w: _Writer, root: etree._Element, invoice: Invoice, credit_note: bo
     if payment is not None and payment.means_code:
         # One PaymentMeans per account (BG-17 repeats, BG-16 does not); card and
         # mandate ride on the first.
-        accounts = list(payment.accounts) or [None]
+        accounts: list[CreditTransfer | None] = list(payment.accounts) or [None]
         for index, account in enumerate(accounts):
             means = w.cac(root, "PaymentMeans")
             # UBL-SR-46: the payment means text (BT-82) occurs once.
@@ -538,7 +539,7 @@ def render(invoice: Invoice, *, profile: str | Profile | None = None) -> bytes:
     namespace = CREDIT_NOTE_NS if credit_note else INVOICE_NS
     root = etree.Element(
         f"{{{namespace}}}{'CreditNote' if credit_note else 'Invoice'}",
-        nsmap={None: namespace, "cac": CAC, "cbc": CBC},
+        nsmap={None: namespace, "cac": CAC, "cbc": CBC},  # type: ignore[dict-item]
     )
     w = _Writer(invoice.currency)
     _header(w, root, invoice, chosen, credit_note)

@@ -105,6 +105,13 @@ def _substitute(text: str, params: dict[str, str], pattern: re.Pattern[str] | No
     return pattern.sub(lambda match: params[match.group(1)], text)
 
 
+def _parent(element: etree._Element) -> etree._Element:
+    parent = element.getparent()
+    if parent is None:
+        raise SchematronError(f"{element.tag} cannot be the root element here")
+    return parent
+
+
 def _instantiate(schema: etree._Element) -> None:
     """Expands abstract patterns (``is-a``) and abstract rules (``extends``) in place."""
     abstract_patterns = {
@@ -132,7 +139,7 @@ def _instantiate(schema: etree._Element) -> None:
             pattern.append(clone)
         del pattern.attrib["is-a"]
     for pattern in abstract_patterns.values():
-        pattern.getparent().remove(pattern)
+        _parent(pattern).remove(pattern)
     abstract_rules = {
         r.get("id"): r for r in schema.iter(f"{_S}rule") if r.get("abstract") == "true"
     }
@@ -140,13 +147,13 @@ def _instantiate(schema: etree._Element) -> None:
         rule = abstract_rules.get(extends.get("rule"))
         if rule is None:
             raise SchematronError(f"sch:extends names unknown abstract rule {extends.get('rule')}")
-        parent = extends.getparent()
+        parent = _parent(extends)
         index = parent.index(extends)
         parent.remove(extends)
         for offset, child in enumerate(copy.deepcopy(list(rule))):
             parent.insert(index + offset, child)
     for rule in abstract_rules.values():
-        rule.getparent().remove(rule)
+        _parent(rule).remove(rule)
 
 
 def _namespaces(schema: etree._Element) -> dict[str, str]:
@@ -168,7 +175,7 @@ def _active_patterns(schema: etree._Element, phase: str | None) -> list[etree._E
     chosen = phase or schema.get("defaultPhase")
     if not chosen or chosen == "#ALL":
         return patterns
-    phases = {p.get("id"): p for p in schema.iter(f"{_S}phase")}
+    phases = {p.get("id", ""): p for p in schema.iter(f"{_S}phase")}
     if chosen not in phases:
         raise SchematronError(f"unknown phase {chosen!r}; phases: {', '.join(sorted(phases))}")
     active = [a.get("pattern") for a in phases[chosen].findall(f"{_S}active")]

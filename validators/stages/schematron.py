@@ -70,9 +70,8 @@ def svrl_findings(svrl: str | bytes, stage_id: str) -> tuple[Finding, ...]:
     findings: list[Finding] = []
     for element in root.iter(f"{_SVRL}failed-assert", f"{_SVRL}successful-report"):
         text_element = element.find(f"{_SVRL}text")
-        message = " ".join(
-            (text_element.xpath("string()") if text_element is not None else "").split()
-        )
+        text = str(text_element.xpath("string()")) if text_element is not None else ""
+        message = " ".join(text.split())
         term = _BT.search(message)
         findings.append(
             Finding(

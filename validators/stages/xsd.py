@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from functools import cache
+from typing import Any, cast
 
 from lxml import etree
 
@@ -32,7 +34,7 @@ def run(stage_id: str, artifact: Artifact, tree: etree._ElementTree) -> StageRes
     schema, lock = _compiled(str(artifact.path))
     with lock:
         ok = schema.validate(tree)
-        errors = list(schema.error_log) if not ok else []
+        errors: list[Any] = list(cast(Iterable[Any], schema.error_log)) if not ok else []
     findings = tuple(
         Finding(
             rule_id="XSD",
