@@ -144,8 +144,8 @@ def _party(
     party: Seller | Buyer,
     *,
     seller: bool,
-    creditor_id: str | None = None,
 ) -> None:
+    """BG-4 seller or BG-7 buyer as a ram:TradeParty."""
     element = w.ram(parent, name)
     # Identifiers without a scheme are ram:ID, with a scheme ram:GlobalID (BT-29/BT-46).
     for identifier in party.identifiers:
@@ -174,7 +174,6 @@ def _party(
             party.tax_registration_id,
             schemeID=TAX_NUMBER_SCHEME,
         )
-    del creditor_id
 
 
 def _allowance_charge(
