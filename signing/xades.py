@@ -25,7 +25,6 @@ from signxml.algorithms import SignatureConstructionMethod
 from signxml.signer import SignatureReference
 from signxml.xades import XAdESSignaturePolicy, XAdESSigner
 
-from schemas.errors import XmlInputError
 from schemas.xml_input import parse_xml
 from signing.errors import SigningError
 from signing.keys import SigningKey
@@ -287,12 +286,3 @@ def sign_detached(data: bytes, key: SigningKey, *, policy: SignaturePolicy | Non
         exclude_c14n_transform_element=True,
     )
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
-
-
-def is_xml(data: bytes) -> bool:
-    """Whether bytes parse as (safe) XML."""
-    try:
-        parse_xml(data)
-    except XmlInputError:
-        return False
-    return True
