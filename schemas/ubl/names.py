@@ -8,7 +8,6 @@ CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 EXT = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
 
-NSMAP = {"cac": CAC, "cbc": CBC}
 
 # BT-18 invoiced object and BT-128 line object are document references with this
 # UNTDID 1001 code; BT-11 project reference of a CreditNote (which has no
