@@ -380,9 +380,23 @@ class Pipeline:
     def _numbered(self, tenant_id: str, draft: InvoiceDraft) -> Callable[[Session], Prepared]:
         def prepare(session: Session) -> Prepared:
             tenant = session.get(Tenant, tenant_id)
-            prefix = tenant.number_prefix if tenant and tenant.number_prefix else "INV-"
+            if tenant is None or tenant.number_prefix is None:
+                # Numbering is optional per tenant: without a series, BT-1 must be given.
+                raise SubmissionRejected(
+                    "the invoice number (BT-1) is missing and this tenant has no number series",
+                    problems=[
+                        Problem(
+                            field="number",
+                            message="give a number, or have an admin set the tenant's number prefix",
+                            rule="BR-02",
+                        )
+                    ],
+                )
             number = next_number(
-                session, tenant_id=tenant_id, year=draft.issue_date.year, prefix=prefix
+                session,
+                tenant_id=tenant_id,
+                year=draft.issue_date.year,
+                prefix=tenant.number_prefix,
             )
             return prepare_draft(
                 draft.model_copy(update={"number": number}), self.keys, policy=self.policy

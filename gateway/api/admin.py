@@ -15,6 +15,8 @@ from gateway.api.schemas import (
     SigningKeyPublic,
     TenantCreate,
     TenantCreated,
+    TenantPublic,
+    TenantUpdate,
 )
 from gateway.auth import ROLES, create_key
 from gateway.ids import new_id
@@ -129,3 +131,17 @@ def list_signing_keys(principal: AdminPrincipal, request: Request) -> list[Signi
         )
         for key in ring.keys()
     ]
+
+
+@router.patch("/tenant", operation_id="admin-update-tenant", response_model=TenantPublic)
+def update_tenant(
+    body: TenantUpdate, principal: AdminPrincipal, session: SessionDep
+) -> TenantPublic:
+    """Sets the caller's tenant number series prefix (null: drafts must carry their number)."""
+    with session.begin():
+        tenant = session.get(Tenant, principal.tenant_id)
+        if tenant is None:
+            raise HTTPException(404, "no such tenant")
+        tenant.number_prefix = body.number_prefix
+        session.add(tenant)
+    return TenantPublic(id=tenant.id, name=tenant.name, number_prefix=tenant.number_prefix)

@@ -113,3 +113,23 @@ class SigningKeyPublic(BaseModel):
     not_after: datetime
     current: bool
     certificate_pem: str
+
+
+class TenantUpdate(BaseModel):
+    """Settings of the caller's tenant."""
+
+    model_config = {"extra": "forbid"}
+
+    number_prefix: str | None = Field(
+        max_length=40,
+        pattern=r"^[A-Za-z0-9/_.-]*$",
+        description="Gap-free series prefix (numbers are prefix + year + counter); null turns numbering off",
+    )
+
+
+class TenantPublic(BaseModel):
+    """A tenant as its admin sees it."""
+
+    id: str
+    name: str
+    number_prefix: str | None

@@ -261,3 +261,28 @@ def test_every_valid_cii_instance_is_accepted_and_kept_byte_exact(
         body = response.json()
         assert body["syntax"] == "cii"
         assert gateway.client.get(body["links"]["xml"], headers=erp).content == path.read_bytes()
+
+
+def test_numbering_is_optional_per_tenant(gateway):
+    off = gateway.client.patch(
+        "/v1/admin/tenant", json={"number_prefix": None}, headers=gateway.admin
+    )
+    assert off.status_code == 200 and off.json()["number_prefix"] is None
+    refused = gateway.client.post("/v1/invoices", json=api_draft(None), headers=gateway.erp)
+    assert refused.status_code == 422 and refused.json()["problems"][0]["field"] == "number"
+    on = gateway.client.patch(
+        "/v1/admin/tenant", json={"number_prefix": "RE-"}, headers=gateway.admin
+    )
+    assert on.json()["number_prefix"] == "RE-"
+    assert (
+        gateway.client.post("/v1/invoices", json=api_draft(None), headers=gateway.erp).json()[
+            "number"
+        ]
+        == "RE-2026-000001"
+    )
+    assert (
+        gateway.client.patch(
+            "/v1/admin/tenant", json={"number_prefix": "bad prefix!"}, headers=gateway.admin
+        ).status_code
+        == 422
+    )
