@@ -49,6 +49,26 @@ class SubmissionRejected(GatewayError):
         self.report = report
 
 
+class ValidationUnavailable(GatewayError):
+    """A rule set the profile needs could not run here: the gateway's fault, not the document's."""
+
+    status_code = 503
+
+
+# Findings that stand for a rule set that could not run (see validators.report.stage_failure).
+# A document whose syntax is unknown (EGW-VALIDATION-NOT-STARTED) stays the client's 422.
+_STAGE_FAILURES = {"EGW-RULESET-NOT-AVAILABLE", "EGW-STAGE-ERROR"}
+
+
+def _require_stages_ran(report: Report) -> None:
+    failures = [f for f in report.fatal if f.rule_id in _STAGE_FAILURES]
+    if failures:
+        raise ValidationUnavailable(
+            "the official rule sets of this profile cannot run on this gateway; nothing was stored",
+            problems=[Problem(field=f.stage, message=f.message, rule=f.rule_id) for f in failures],
+        )
+
+
 class IdempotencyConflict(GatewayError):
     """The idempotency key was used before with a different request body."""
 
@@ -143,6 +163,7 @@ def prepare_draft(
 
         document = ubl.render(invoice, profile=profile)
     report = validate(document, profile=profile.name)
+    _require_stages_ran(report)
     if not report.valid:
         raise SubmissionRejected(
             "the rendered e-invoice does not pass the official rules", report=report
@@ -177,6 +198,7 @@ def prepare_xml(
         SubmissionRejected: Fatal findings, or a document the model cannot hold.
     """
     report = validate(xml, profile=profile)
+    _require_stages_ran(report)
     if not report.valid:
         raise SubmissionRejected("the e-invoice does not pass the official rules", report=report)
     syntax = detect_syntax(parse_xml(xml))

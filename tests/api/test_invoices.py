@@ -286,3 +286,20 @@ def test_numbering_is_optional_per_tenant(gateway):
         ).status_code
         == 422
     )
+
+
+def test_missing_rule_set_is_the_gateways_503_not_the_clients_422(gateway, tmp_path, monkeypatch):
+    from schemas import artifacts
+
+    monkeypatch.setenv("EGW_ARTIFACTS_DIR", str(tmp_path))  # an empty folder: no Peppol rules
+    artifacts._loaded.clear()
+    try:
+        response = gateway.client.post(
+            "/v1/invoices", json=api_draft("NO-RULES", profile="peppol-bis-3"), headers=gateway.erp
+        )
+    finally:
+        artifacts._loaded.clear()
+    assert response.status_code == 503
+    problem = response.json()
+    assert problem["problems"][0]["rule"] == "EGW-RULESET-NOT-AVAILABLE"
+    assert gateway.client.get("/v1/invoices", headers=gateway.erp).json()["data"] == []
