@@ -13,6 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from lxml import etree  # noqa: E402
+
 from bench.synthetic import invoice_with_lines  # noqa: E402
 from schemas import ubl  # noqa: E402
 from schemas.artifacts import load  # noqa: E402
@@ -145,8 +147,45 @@ def synthetic_profile(invoice: Invoice, lines: int, profile: str) -> None:
     )
 
 
+def native_vs_official() -> None:
+    """Native EN 16931 rules vs the official compiled rules (Saxon), same documents, same run."""
+    from validators import native
+
+    rules = native.native_rules("en16931")
+    artifact = load("en16931-ubl-xslt")
+    print(
+        f"\nNative EN 16931 UBL rules ({len(rules.rule_ids)} of "
+        f"{len(rules.rule_ids) + len(rules.left_out)} assertions native), median CPU ms:"
+    )
+    for lines in (1, 10, 100, 1000):
+        xml = ubl.render(invoice_with_lines(lines))
+        tree = parse_xml(xml)
+        text = etree.tostring(tree, encoding="unicode")
+        rounds = 15 if lines <= 100 else 5
+        native_ms, official_ms, parse_ms = [], [], []
+        for _ in range(rounds):
+            started = time.process_time()
+            native.validate(tree)
+            native_ms.append((time.process_time() - started) * 1000)
+            started = time.process_time()
+            parse_xml(xml)
+            parse_ms.append((time.process_time() - started) * 1000)
+            started = time.process_time()
+            schematron.run("en16931", artifact, text)
+            official_ms.append((time.process_time() - started) * 1000)
+        n, o, p = (statistics.median(x) for x in (native_ms, official_ms, parse_ms))
+        print(
+            f"  {lines:5d} lines: native {n:8.2f} ms (+ parse {p:5.2f} ms), "
+            f"official Schematron (Saxon, all rules) {o:8.2f} ms"
+        )
+
+
 if __name__ == "__main__":
     os.environ.setdefault("EGW_ARTIFACTS_DIR", str(CORPUS.parent / "artifacts"))
+    if "--native" in sys.argv:
+        native_vs_official()
+        sys.exit()
     corpus()
     rule_sets()
     synthetic()
+    native_vs_official()

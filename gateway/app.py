@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,17 +12,37 @@ from cryptography import x509
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from gateway import db
-from gateway.api import admin, errors, health, invoices, validation
+from gateway import console, db, delivery
+from gateway.api import (
+    admin,
+    as4,
+    errors,
+    health,
+    invoices,
+    jurisdictions,
+    openapi,
+    privacy,
+    responses,
+    submissions,
+    validation,
+    views,
+    webhooks,
+)
+from gateway.api import archive as archive_api
 from gateway.api.access_log import AccessLog
 from gateway.api.limits import BodySizeLimit
-from gateway.auth import create_key
-from gateway.blobstore import BlobStore
+from gateway.archive import scheduler as checkpoint_scheduler
+from gateway.archive.context import open_blob_store
+from gateway.archive.kek import load_keks
+from gateway.archive.store import Archive
+from gateway.archive.vault import Vault
+from gateway.audit import audit_event
+from gateway.auth import KeyCache, create_key
 from gateway.ids import new_id
+from gateway.logs import cap_library_loggers
 from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from gateway.tables import Tenant
-from schemas.model import InvoiceDraft
 from signing import KeyRing, SignaturePolicy, SigningKey, generate_dev_key, load_pem
 
 log = logging.getLogger("gateway")
@@ -51,11 +72,32 @@ def load_signing_keys(settings: Settings) -> KeyRing:
     return ring
 
 
-def bootstrap_tenant(engine: Any, name: str = "default") -> tuple[str, str, str] | None:
-    """Creates the first tenant with an admin and an ERP key, if there is no tenant yet.
+@dataclass(frozen=True)
+class BootstrapKeys:
+    """The first tenant and its keys, created once on a fresh database."""
+
+    tenant_id: str
+    platform_key: str
+    admin_key: str
+    erp_key: str
+
+    def as_env(self) -> str:
+        """The keys as ``EGW_*=value`` lines (a shell can ``source`` them)."""
+        return (
+            f"EGW_PLATFORM_KEY={self.platform_key}\n"
+            f"EGW_ADMIN_KEY={self.admin_key}\n"
+            f"EGW_ERP_KEY={self.erp_key}\n"
+        )
+
+
+def bootstrap(engine: Any, name: str = "default") -> BootstrapKeys | None:
+    """Creates the first tenant with a platform, an admin and an ERP key, if there is no tenant yet.
+
+    The platform key belongs to this first tenant (every key has one) but holds only
+    the ``platform`` role: it creates tenants and reads no tenant's data.
 
     Returns:
-        (tenant id, admin key, ERP key), or None when a tenant already exists.
+        The tenant and its keys, or None when a tenant already exists.
     """
     with Session(db.writer(engine), expire_on_commit=False) as session, session.begin():
         if session.exec(select(Tenant)).first() is not None:
@@ -63,37 +105,34 @@ def bootstrap_tenant(engine: Any, name: str = "default") -> tuple[str, str, str]
         tenant = Tenant(id=new_id(), name=name, number_prefix="INV-", created_at=datetime.now(UTC))
         session.add(tenant)
         session.flush()
-        _, admin_key = create_key(
-            session, tenant_id=tenant.id, name="initial admin", roles=["admin"]
-        )
-        _, erp_key = create_key(session, tenant_id=tenant.id, name="initial ERP", roles=["erp"])
-    return tenant.id, admin_key, erp_key
+        keys = {}
+        for role, label in (
+            ("platform", "platform"),
+            ("admin", "initial admin"),
+            ("erp", "initial ERP"),
+        ):
+            record, keys[role] = create_key(session, tenant_id=tenant.id, name=label, roles=[role])
+            session.add(
+                audit_event(
+                    tenant_id=tenant.id,
+                    api_key_id=None,
+                    action="key.create",
+                    target=record.id,
+                    detail=f"roles {role}; bootstrap",
+                )
+            )
+    return BootstrapKeys(tenant.id, keys["platform"], keys["admin"], keys["erp"])
 
 
-def _openapi_with_models(app: FastAPI) -> Any:
-    # The draft is parsed by hand (to keep the exact bytes for idempotency), so its
-    # JSON schema is added to the components here.
-    def build() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        from fastapi.openapi.utils import get_openapi
-
-        schema = get_openapi(
-            title=app.title, version=app.version, routes=app.routes, description=app.description
-        )
-        draft = InvoiceDraft.model_json_schema(ref_template="#/components/schemas/{model}")
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, definition in draft.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components["InvoiceDraft"] = draft
-        app.openapi_schema = schema
-        return schema
-
-    return build
+def bootstrap_tenant(engine: Any, name: str = "default") -> tuple[str, str, str] | None:
+    """Like :func:`bootstrap`, returning (tenant id, admin key, ERP key) for callers that need no platform key."""
+    created = bootstrap(engine, name)
+    return None if created is None else (created.tenant_id, created.admin_key, created.erp_key)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the gateway application for the given settings (defaults: embedded, under ./data)."""
+    cap_library_loggers()
     settings = settings or Settings(_env_file=os.environ.get("EGW_SETTINGS_FILE"))  # type: ignore[call-arg]
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.artifacts_dir is not None:
@@ -101,8 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     url = settings.resolved_database_url
     db.migrate(url)
     engine = db.make_engine(url)
-    blobs = BlobStore(settings.resolved_blob_dir)
+    blobs = open_blob_store(settings)
     keys = load_signing_keys(settings)
+    archive = Archive(blobs=blobs, vault=Vault(load_keks(settings)))
 
     app = FastAPI(
         title="einvoice-gateway",
@@ -112,7 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.blobs = blobs
+    app.state.archive = archive
     app.state.keys = keys
+    app.state.key_cache = KeyCache()  # API keys: see KeyCache for how revocation reaches it
     policy = (
         SignaturePolicy(
             identifier=settings.signature_policy_id, sha256_b64=settings.signature_policy_sha256
@@ -120,11 +162,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.signature_policy_id and settings.signature_policy_sha256
         else None
     )
-    app.state.pipeline = Pipeline(engine=engine, blobs=blobs, keys=keys, policy=policy)
+    app.state.pipeline = Pipeline(
+        engine=engine,
+        archive=archive,
+        keys=keys,
+        policy=policy,
+        group_commit=settings.group_commit,
+    )
     errors.install(app)
-    for router in (health.router, invoices.router, validation.router, admin.router):
+    for router in (
+        health.router,
+        archive_api.router,
+        invoices.router,
+        views.router,
+        submissions.router,
+        validation.router,
+        admin.router,
+        privacy.router,
+        jurisdictions.router,
+        webhooks.router,
+        responses.router,
+        as4.router,
+    ):
         app.include_router(router)
+    delivery.install(app)
+    console.install(app)
+    checkpoint_scheduler.install(app)
+    # The last added runs first: AccessLog sees every answer, CatchAll's 500s included.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(errors.CatchAll)
     app.add_middleware(AccessLog)
-    app.openapi = _openapi_with_models(app)  # type: ignore[method-assign]
+    app.openapi = openapi.builder(app)  # type: ignore[method-assign]
     return app

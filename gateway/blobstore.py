@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from schemas.errors import GatewayError
 
@@ -19,6 +21,34 @@ class BlobMissingError(GatewayError):
     """A record points at a blob that is not in the store (never expected: it is a corruption)."""
 
     status_code = 500
+
+
+class BlobBackend(Protocol):
+    """Where sealed blobs live: a local folder (embedded default) or an S3 bucket with Object Lock."""
+
+    def put(self, data: bytes, *, retain_until: date | None = None) -> str:
+        """Stores bytes durably (locked until ``retain_until`` where the store can) -> SHA-256."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes, checked against their name (BlobMissingError otherwise)."""
+        ...
+
+    def delete(self, sha256: str) -> bool:
+        """Removes a blob after its retention; False when it was not there."""
+        ...
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the blob is present."""
+        ...
+
+    def set_legal_hold(self, sha256: str, on: bool) -> None:
+        """Places or lifts the store's own legal hold on a blob (a no-op where there is none)."""
+        ...
+
+    def probe(self) -> str:
+        """``ok`` when a write would succeed now, else the reason (for readiness)."""
+        ...
 
 
 class BlobStore:
@@ -31,8 +61,8 @@ class BlobStore:
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def put(self, data: bytes) -> str:
-        """Stores bytes durably and returns their SHA-256."""
+    def put(self, data: bytes, *, retain_until: date | None = None) -> str:
+        """Stores bytes durably and returns their SHA-256 (a folder has no retention lock)."""
         sha256 = hashlib.sha256(data).hexdigest()
         path = self._path(sha256)
         if path.exists():
@@ -70,9 +100,33 @@ class BlobStore:
             raise BlobMissingError(f"blob {sha256} is corrupt: its bytes do not match its hash")
         return data
 
+    def delete(self, sha256: str) -> bool:
+        """Removes a blob (purge after retention only); False when it was not there."""
+        try:
+            self._path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def exists(self, sha256: str) -> bool:
         """Whether the blob is present."""
         return self._path(sha256).is_file()
+
+    def set_legal_hold(self, sha256: str, on: bool) -> None:
+        """A folder has no object legal hold: the database's holds are what protects blobs here."""
+
+    def probe(self) -> str:
+        """Writes, syncs and removes a small file: permission bits say nothing about a full disk."""
+        try:
+            with tempfile.NamedTemporaryFile(
+                dir=self.root, prefix=".readyz-", delete=True
+            ) as probe:
+                probe.write(b"readyz" * 512)
+                probe.flush()
+                os.fsync(probe.fileno())
+        except OSError as exc:
+            return f"cannot write: {exc.strerror or type(exc).__name__}"
+        return "ok"
 
     def writable(self) -> bool:
         """Whether the store can be written (for readiness checks)."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import os
+import posixpath
 import threading
 import tomllib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from schemas.errors import ArtifactError, Problem
 
@@ -32,6 +33,20 @@ Kind = Literal["xsd", "xslt", "sch"]
 Origin = Literal["package", "dir"]
 
 ARTIFACTS_DIR_ENV = "EGW_ARTIFACTS_DIR"
+
+
+def fetch_command() -> str:
+    """The command that installs the pinned artifacts here (said by every "not available" error).
+
+    With ``EGW_ARTIFACTS_DIR`` set it names that folder; without, it says to set it
+    (``export EGW_ARTIFACTS_DIR=/path/to/artifacts && egw artifacts fetch``).
+    """
+    directory = os.environ.get(ARTIFACTS_DIR_ENV)
+    if directory:
+        return f"{ARTIFACTS_DIR_ENV}={directory} egw artifacts fetch"
+    return f"export {ARTIFACTS_DIR_ENV}=/path/to/artifacts && egw artifacts fetch"
+
+
 _MANIFEST = "artifacts.toml"
 
 
@@ -65,11 +80,60 @@ class Artifact:
     source: str
 
 
+@dataclass(frozen=True)
+class Upstream:
+    """Where one folder of the artifacts directory comes from: a repository folder at a commit."""
+
+    folder: str
+    url: str
+
+
+@cache
+def _manifest_data() -> dict[str, Any]:
+    text = importlib.resources.files("schemas").joinpath(_MANIFEST).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def upstreams() -> tuple[Upstream, ...]:
+    """The pinned upstream sources of the ``dir`` artifacts, longest folder first."""
+    found = [Upstream(u["folder"], u["url"]) for u in _manifest_data().get("upstream", [])]
+    return tuple(sorted(found, key=lambda u: len(u.folder), reverse=True))
+
+
+def upstream_url(path: str) -> str:
+    """The pinned upstream URL of a file of the artifacts directory (by its relative path).
+
+    Raises:
+        ArtifactError: No upstream covers that path.
+
+    >>> upstream_url("peppol-bis-3/sch/PEPPOL-EN16931-UBL.sch").split("/")[3:6]
+    ['OpenPEPPOL', 'peppol-bis-invoice-3', '78d7f7dfa223f39f8ebd8d35c127f2690e646322']
+    """
+    for upstream in upstreams():
+        if path.startswith(upstream.folder + "/"):
+            return upstream.url + path[len(upstream.folder) :]
+    raise ArtifactError(
+        f"no pinned upstream source for {path}",
+        problems=[
+            Problem(field=path, message="add an [[upstream]] entry", rule="artifact.upstream")
+        ],
+    )
+
+
+def files(spec: ArtifactSpec) -> list[tuple[str, str]]:
+    """Every file of an artifact, as (path relative to the artifacts directory, SHA-256)."""
+    folder = posixpath.dirname(spec.path)
+    return [(spec.path, spec.sha256)] + [
+        (posixpath.normpath(posixpath.join(folder, relative)), digest)
+        for relative, digest in spec.includes
+    ]
+
+
 @cache
 def manifest() -> dict[str, ArtifactSpec]:
     """Returns the pinned manifest, by artifact name."""
-    text = importlib.resources.files("schemas").joinpath(_MANIFEST).read_text("utf-8")
-    data = tomllib.loads(text)
+    data = _manifest_data()
     specs: dict[str, ArtifactSpec] = {}
     for name, entry in data["artifact"].items():
         specs[name] = ArtifactSpec(
@@ -107,7 +171,8 @@ def locate(spec: ArtifactSpec) -> Path:
     if base is None:
         raise ArtifactError(
             f"artifact {spec.name} {spec.version} is not available: "
-            f"set {ARTIFACTS_DIR_ENV} to the folder of official artifacts",
+            f"{ARTIFACTS_DIR_ENV} is not set; run `{fetch_command()}` "
+            f"and give the gateway the same {ARTIFACTS_DIR_ENV}",
             problems=[
                 Problem(
                     field=spec.name,
@@ -126,7 +191,8 @@ def _sha256(path: Path) -> str:
 def _check(spec: ArtifactSpec, path: Path, expected: str) -> None:
     if not path.is_file():
         raise ArtifactError(
-            f"artifact {spec.name} {spec.version} is not available: no file at {path}",
+            f"artifact {spec.name} {spec.version} is not available: no file at {path}; "
+            f"run `{fetch_command()}`",
             problems=[
                 Problem(field=spec.name, message=f"missing file {path}", rule="artifact.missing")
             ],
@@ -135,7 +201,7 @@ def _check(spec: ArtifactSpec, path: Path, expected: str) -> None:
     if actual != expected:
         raise ArtifactError(
             f"artifact {spec.name} {spec.version} does not match its pin: {path} has SHA-256 "
-            f"{actual}, expected {expected}",
+            f"{actual}, expected {expected}; remove it and run `{fetch_command()}`",
             problems=[
                 Problem(
                     field=spec.name,

@@ -22,31 +22,42 @@ class Problem:
         message: What is wrong and what was expected, in plain words.
         rule: The rule that was broken (``BR-CO-15``, ``xml.no-dtd``), if any.
         value: The offending value, rendered as text, if it helps.
+        business_term: The EN 16931 business term or group (``BT-42``), when known.
+        official_message: The official rule text as published (possibly not English),
+            when ``message`` is a rewording or translation of it.
+        location: Where an official rule found it in the generated XML (an XPath).
     """
 
     field: str
     message: str
     rule: str | None = None
     value: str | None = None
+    business_term: str | None = None
+    official_message: str | None = None
+    location: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Returns the problem as a JSON-ready dict."""
-        return {
+        """Returns the problem as a JSON-ready dict (the optional context only when known)."""
+        data: dict[str, Any] = {
             "field": self.field,
             "message": self.message,
             "rule": self.rule,
             "value": self.value,
         }
+        for name in ("business_term", "official_message", "location"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
 
 
 class GatewayError(Exception):
     """Root of all gateway errors: something that cannot continue.
 
     A failed business rule is a validation finding, not an exception; an
-    exception means the input cannot be processed at all.
+    exception means the input cannot be processed at all. Errors of the domain
+    packages carry no HTTP status: ``gateway.api.errors.STATUS_BY_ERROR`` maps
+    their types to statuses in one table.
     """
-
-    status_code: int = 400
 
     def __init__(self, message: str, *, problems: list[Problem] | None = None) -> None:
         super().__init__(message)
@@ -85,13 +96,5 @@ class RenderError(GatewayError):
     """An invoice could not be rendered in the requested syntax or profile."""
 
 
-class ModelError(GatewayError):
-    """Input data does not fit the EN 16931 model (wrong type, code or shape)."""
-
-    status_code = 422
-
-
 class ArtifactError(GatewayError):
     """An official artifact (XSD, Schematron, XSLT) is missing or does not match its pin."""
-
-    status_code = 503

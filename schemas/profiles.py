@@ -11,6 +11,7 @@ is the business of ``validators``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -108,12 +109,73 @@ def get(name: str) -> Profile:
         ) from None
 
 
+# XRechnung's BT-24 names its version: 1.x and 2.x under urn:xoev-de:kosit:standard:,
+# 3.x under urn:xeinkauf.de:kosit:.
+_XRECHNUNG = re.compile(r"(?:xoev-de|xeinkauf\.de):kosit:(?:standard:)?xrechnung_(\d+)(?:\.(\d+))?")
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a document's specification identifier (BT-24) declares, and which profile judges it.
+
+    Attributes:
+        customization_id: The identifier as found (stripped).
+        profile: The profile whose rule set judges the document, or None when unknown.
+        version: The version of the specification it names, when it names one (``2.3``).
+        note: Why a document is judged by a profile other than the one it names, if so.
+    """
+
+    customization_id: str
+    profile: Profile | None
+    version: str | None = None
+    note: str | None = None
+
+
+def identify(customization_id: str | None) -> Declared | None:
+    """Reads a BT-24 specification identifier: the profile that judges it, and why.
+
+    XRechnung 1.x and 2.x are superseded: XRechnung 3.0 has been the version German
+    public buyers accept since 2024-02-01, and the gateway pins only its rule set.
+    A 2.x document is judged by the ``xrechnung-3`` rule set, where its older
+    identifier draws the warning BR-DE-21 (not fatal) and the 3.0 rules apply.
+
+    >>> declared = identify(
+    ...     "urn:cen.eu:en16931:2017#compliant#urn:xoev-de:kosit:standard:xrechnung_2.3")
+    >>> declared.profile.name, declared.version
+    ('xrechnung-3', '2.3')
+    >>> identify("urn:example:unknown").profile is None
+    True
+    """
+    if not customization_id or not customization_id.strip():
+        return None
+    value = customization_id.strip()
+    xrechnung = _XRECHNUNG.search(value)
+    if xrechnung is not None:
+        major, minor = xrechnung.group(1), xrechnung.group(2)
+        version = f"{major}.{minor}" if minor is not None else major
+        note = None
+        if major != "3":
+            note = (
+                f"XRechnung {version} is superseded (XRechnung 3.0 is in force since 2024-02-01); "
+                "the gateway judges it by the XRechnung 3.0 rule set (profile xrechnung-3), "
+                "where this identifier draws the warning BR-DE-21"
+            )
+        return Declared(value, _PROFILES["xrechnung-3"], version, note)
+    best: Profile | None = None
+    for profile in _PROFILES.values():
+        pid = profile.customization_id
+        if value == pid or value.startswith(pid + "#"):
+            if best is None or len(pid) > len(best.customization_id):
+                best = profile
+    return Declared(value, best)
+
+
 def detect(customization_id: str | None) -> Profile | None:
     """Finds the profile whose specification identifier (BT-24) a document declares.
 
     Extensions of a known profile (a longer identifier that starts with its
-    identifier followed by ``#``) map to that profile. XRechnung 2.x/3.x minor
-    versions map to ``xrechnung-3``.
+    identifier followed by ``#``) map to that profile. Every XRechnung version
+    maps to ``xrechnung-3`` (see :func:`identify` for why).
 
     >>> detect("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0").name
     'peppol-bis-3'
@@ -122,15 +184,5 @@ def detect(customization_id: str | None) -> Profile | None:
     >>> detect("urn:example:unknown") is None
     True
     """
-    if not customization_id:
-        return None
-    value = customization_id.strip()
-    if "urn:xeinkauf.de:kosit:xrechnung_3" in value:
-        return _PROFILES["xrechnung-3"]
-    best: Profile | None = None
-    for profile in _PROFILES.values():
-        pid = profile.customization_id
-        if value == pid or value.startswith(pid + "#"):
-            if best is None or len(pid) > len(best.customization_id):
-                best = profile
-    return best
+    declared = identify(customization_id)
+    return declared.profile if declared else None

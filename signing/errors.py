@@ -1,4 +1,7 @@
-"""Errors of the ``signing`` package (all descend from ``GatewayError``)."""
+"""Errors of the ``signing`` package (all descend from ``GatewayError``).
+
+They carry no HTTP status: the gateway maps error types to statuses in one table.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,25 @@ from schemas.errors import GatewayError, Problem
 class SigningError(GatewayError):
     """A document could not be signed."""
 
-    status_code = 500
 
+class SigningKeyError(SigningError):
+    """A signing key or certificate could not be loaded or is not acceptable.
 
-class KeyError_(SigningError):  # noqa: N801 - KeyError is a builtin; the underscore keeps them apart
-    """A signing key or certificate could not be loaded or is not acceptable."""
+    Attributes:
+        rule: A stable code (``signing.key-too-weak``, ``signing.cert-mismatch``, ...).
+    """
 
-    status_code = 400
+    def __init__(
+        self, message: str, *, rule: str, field: str = "signing_key", value: str | None = None
+    ) -> None:
+        super().__init__(
+            message, problems=[Problem(field=field, message=message, rule=rule, value=value)]
+        )
+        self.rule = rule
 
 
 class VerificationError(GatewayError):
     """A signature did not verify; ``reason`` is a stable code, the message says what failed."""
-
-    status_code = 422
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from signing.errors import KeyError_
+from signing.errors import SigningKeyError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -32,15 +32,25 @@ def key_id(certificate: x509.Certificate) -> str:
 def _check_strength(private_key: object, source: str) -> PrivateKey:
     if isinstance(private_key, rsa.RSAPrivateKey):
         if private_key.key_size < 2048:
-            raise KeyError_(
-                f"{source}: RSA keys need at least 2048 bits, this one has {private_key.key_size}"
+            raise SigningKeyError(
+                f"{source}: RSA keys need at least 2048 bits, this one has {private_key.key_size}",
+                rule="signing.key-too-weak",
+                value=source,
             )
         return private_key
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         if private_key.curve.key_size < 256:
-            raise KeyError_(f"{source}: ECDSA keys need a curve of at least 256 bits (P-256)")
+            raise SigningKeyError(
+                f"{source}: ECDSA keys need a curve of at least 256 bits (P-256)",
+                rule="signing.key-too-weak",
+                value=source,
+            )
         return private_key
-    raise KeyError_(f"{source}: only RSA (2048+) and ECDSA (P-256+) keys are supported")
+    raise SigningKeyError(
+        f"{source}: only RSA (2048+) and ECDSA (P-256+) keys are supported",
+        rule="signing.key-type",
+        value=source,
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,7 +92,12 @@ def _read(path: Path, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise KeyError_(f"cannot read the {what} {path}: {exc.strerror}") from exc
+        raise SigningKeyError(
+            f"cannot read the {what} {path}: {exc.strerror}",
+            rule="signing.file-unreadable",
+            field="signing_key" if what in {"key file", "PKCS#12 file"} else "signing_cert",
+            value=str(path),
+        ) from exc
 
 
 def load_pem(
@@ -95,7 +110,7 @@ def load_pem(
     """Loads a signing key and its certificate (and chain) from PEM files.
 
     Raises:
-        KeyError_: Unreadable files, a wrong password, a weak key, or a certificate
+        SigningKeyError: Unreadable files, a wrong password, a weak key, or a certificate
             that does not belong to the key.
     """
     secret = password.encode() if isinstance(password, str) else password
@@ -104,8 +119,10 @@ def load_pem(
             _read(Path(key_path), "key file"), password=secret
         )
     except (ValueError, TypeError) as exc:
-        raise KeyError_(
-            f"cannot load the private key {key_path}: wrong password or not a PEM key ({exc})"
+        raise SigningKeyError(
+            f"cannot load the private key {key_path}: wrong password or not a PEM key ({exc})",
+            rule="signing.key-unreadable",
+            value=str(key_path),
         ) from exc
     try:
         certificate = x509.load_pem_x509_certificate(_read(Path(cert_path), "certificate file"))
@@ -115,7 +132,12 @@ def load_pem(
             for cert in x509.load_pem_x509_certificates(_read(Path(path), "chain file"))
         )
     except ValueError as exc:
-        raise KeyError_(f"cannot load the certificate: {exc}") from exc
+        raise SigningKeyError(
+            f"cannot load the certificate: {exc}",
+            rule="signing.cert-unreadable",
+            field="signing_cert",
+            value=str(cert_path),
+        ) from exc
     return _assemble(private_key, certificate, chain, str(key_path))
 
 
@@ -123,7 +145,7 @@ def load_pkcs12(path: Path | str, *, password: bytes | str | None) -> SigningKey
     """Loads a signing key, certificate and chain from a PKCS#12 bundle.
 
     Raises:
-        KeyError_: Unreadable file, wrong password, no certificate, or a weak key.
+        SigningKeyError: Unreadable file, wrong password, no certificate, or a weak key.
     """
     secret = password.encode() if isinstance(password, str) else password
     try:
@@ -131,11 +153,17 @@ def load_pkcs12(path: Path | str, *, password: bytes | str | None) -> SigningKey
             _read(Path(path), "PKCS#12 file"), secret
         )
     except (ValueError, TypeError) as exc:
-        raise KeyError_(
-            f"cannot open the PKCS#12 bundle {path}: wrong password or damaged file"
+        raise SigningKeyError(
+            f"cannot open the PKCS#12 bundle {path}: wrong password or damaged file",
+            rule="signing.key-unreadable",
+            value=str(path),
         ) from exc
     if private_key is None or certificate is None:
-        raise KeyError_(f"the PKCS#12 bundle {path} holds no private key with a certificate")
+        raise SigningKeyError(
+            f"the PKCS#12 bundle {path} holds no private key with a certificate",
+            rule="signing.pkcs12-incomplete",
+            value=str(path),
+        )
     return _assemble(private_key, certificate, tuple(extra or ()), str(path))
 
 
@@ -153,7 +181,12 @@ def _assemble(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     if public != cert_public:
-        raise KeyError_(f"{source}: the certificate does not belong to this private key")
+        raise SigningKeyError(
+            f"{source}: the certificate does not belong to this private key",
+            rule="signing.cert-mismatch",
+            field="signing_cert",
+            value=source,
+        )
     return SigningKey(private_key=checked, certificate=certificate, chain=chain)
 
 
@@ -244,14 +277,19 @@ class KeyRing:
     def make_current(self, key_id_: str) -> None:
         """Makes a known key the one that signs."""
         if key_id_ not in self._keys:
-            raise KeyError_(f"no key with id {key_id_} in the key ring")
+            raise SigningKeyError(
+                f"no key with id {key_id_} in the key ring",
+                rule="signing.keyring-unknown-id",
+                field="key_id",
+                value=key_id_,
+            )
         self._current = key_id_
 
     @property
     def current(self) -> SigningKey:
         """The key that signs new documents."""
         if self._current is None:
-            raise KeyError_("the key ring is empty")
+            raise SigningKeyError("the key ring is empty", rule="signing.keyring-empty")
         return self._keys[self._current]
 
     def get(self, key_id_: str) -> SigningKey | None:

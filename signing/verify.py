@@ -16,15 +16,15 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from lxml import etree
-from signxml import (
+from signxml.exceptions import (
     InvalidCertificate,
     InvalidDigest,
     InvalidInput,
 )
-from signxml import (
+from signxml.exceptions import (
     InvalidSignature as SignxmlInvalidSignature,
 )
-from signxml.xades import XAdESSignatureConfiguration, XAdESVerifier
+from signxml.xades.xades import XAdESSignatureConfiguration, XAdESVerifier
 
 from schemas.errors import XmlInputError
 from schemas.xml_input import parse_xml

@@ -1,29 +1,26 @@
 """VAT category choice: which UNCL5305 category, rate and exemption reason a line gets.
 
-The seller's jurisdiction pack and the parties decide, in this order:
+In this order:
 
-1. an explicit ``vat_category`` + ``vat_rate`` from the ERP (checked against the pack);
-2. the invoice's regime: not subject to VAT (O), small-business exemption (E),
-   a domestic reverse-charge case (AE);
-3. cross-border supplies: EU seller to an EU business with a VAT id in another
-   member state: goods K (intra-community supply), services AE (reverse charge);
-   a buyer outside the EU (or any cross-border supply of a non-EU seller): G (export);
-4. otherwise the domestic rate of the line's tax class: S (rate > 0), Z (class
-   ``zero``) or E (class ``exempt``, with the ERP's exemption reason).
-
-Sales to consumers in other member states are taxed as domestic sales of the
-seller here (the One-Stop-Shop rates of the buyer's country are not applied).
+1. an explicit ``vat_category`` + ``vat_rate`` from the ERP (checked against the pack of
+   the country that taxes the line);
+2. the seller's regime for the whole invoice: not subject to VAT (O), small-business
+   exemption (E), a domestic reverse-charge case (AE);
+3. the place of supply (:mod:`tax_rules.place`): K, AE, G or O, or the country whose
+   rates apply;
+4. the rate of the line's tax class in that country's pack: S (rate > 0), Z (class
+   ``zero`` or a 0 % rate) or E (class ``exempt``, with the ERP's exemption reason).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
 from schemas.model import InvoiceDraft
 from tax_rules.errors import Problem, TaxRuleError
-from tax_rules.pack import Pack, jurisdiction
+from tax_rules.pack import Pack
 
 ZERO = Decimal("0")
 
@@ -47,7 +44,7 @@ class Regime:
 
 
 _EXEMPT_CATEGORIES = {"E", "AE", "K", "G", "O"}
-_VATEX_TEXT = {
+VATEX_TEXT = {
     "K": ("VATEX-EU-IC", "Intra-community supply"),
     "AE": ("VATEX-EU-AE", "Reverse charge"),
     "G": ("VATEX-EU-G", "Export outside the EU"),
@@ -55,24 +52,14 @@ _VATEX_TEXT = {
 }
 
 
-def _eu_member(country: str | None) -> bool:
-    if not country:
-        return False
-    try:
-        return jurisdiction(country).is_eu
-    except TaxRuleError:
-        # No pack for the country: outside the EU for VAT purposes.
-        return False
-
-
 def regime(draft: InvoiceDraft, pack: Pack) -> Regime:
-    """Decides whether one treatment applies to the whole invoice, and which.
+    """Decides whether the seller's status puts every line under one treatment, and which.
 
     Raises:
         TaxRuleError: A reverse-charge case the pack does not know.
     """
     if draft.vat_regime == "not_subject":
-        code, text = _VATEX_TEXT["O"]
+        code, text = VATEX_TEXT["O"]
         return Regime(
             Treatment("O", None, code, text, "the seller states the supply is not subject to VAT")
         )
@@ -103,51 +90,6 @@ def regime(draft: InvoiceDraft, pack: Pack) -> Regime:
                 f"{pack.country} domestic reverse charge: {case.description}",
             )
         )
-    seller_country = draft.seller.address.country
-    buyer_country = draft.buyer.address.country
-    delivered_to = (
-        draft.delivery.address.country if draft.delivery and draft.delivery.address else None
-    )
-    destination = delivered_to or buyer_country
-    if seller_country == destination and seller_country == buyer_country:
-        return Regime(None)
-    buyer_is_business = bool(draft.buyer.vat_id) and not draft.buyer.is_natural_person
-    if pack.is_eu and _eu_member(buyer_country) and buyer_country != seller_country:
-        if not buyer_is_business:
-            return Regime(None)  # B2C distance sale: taxed as a domestic sale here (no OSS)
-        if draft.supply_type == "goods":
-            code, text = _VATEX_TEXT["K"]
-            return Regime(
-                Treatment(
-                    "K",
-                    ZERO,
-                    code,
-                    text,
-                    f"goods from {seller_country} to a business in {buyer_country}",
-                )
-            )
-        code, text = _VATEX_TEXT["AE"]
-        return Regime(
-            Treatment(
-                "AE",
-                ZERO,
-                code,
-                text,
-                f"services from {seller_country} to a business in {buyer_country}",
-            )
-        )
-    if not _eu_member(destination) or not pack.is_eu:
-        if destination != seller_country:
-            code, text = _VATEX_TEXT["G"]
-            return Regime(
-                Treatment(
-                    "G",
-                    ZERO,
-                    code,
-                    text,
-                    f"{draft.supply_type} from {seller_country} to {destination}",
-                )
-            )
     return Regime(None)
 
 
@@ -193,12 +135,7 @@ def by_tax_class(
     try:
         rate = pack.rate(tax_class, on)
     except TaxRuleError as exc:
-        raise TaxRuleError(
-            [
-                Problem(field=field, message=p.message, rule=p.rule, value=p.value)
-                for p in exc.problems
-            ]
-        ) from None
+        raise TaxRuleError([replace(p, field=field) for p in exc.problems]) from None
     if tax_class == "zero" or rate == ZERO:
         return Treatment("Z", ZERO, None, None, f"{pack.country} {tax_class} rate on {on}")
     return Treatment("S", rate, None, None, f"{pack.country} {tax_class} rate on {on}")
@@ -248,7 +185,7 @@ def explicit(
                         )
                     ]
                 )
-            return Treatment("O", None, *_VATEX_TEXT["O"], why="stated by the ERP")
+            return Treatment("O", None, *VATEX_TEXT["O"], why="stated by the ERP")
         if rate not in (None, ZERO):
             raise TaxRuleError(
                 [
@@ -262,7 +199,7 @@ def explicit(
             )
         code: str | None
         text: str | None
-        code, text = _VATEX_TEXT.get(category, (exemption_code or "", exemption_reason or ""))
+        code, text = VATEX_TEXT.get(category, (exemption_code or "", exemption_reason or ""))
         if category == "E":
             code, text = exemption_code, exemption_reason
             if not (code or text):

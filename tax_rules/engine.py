@@ -24,41 +24,70 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.model import Invoice, InvoiceDraft, LineDraft, VatBreakdown
+from schemas.model import (
+    AllowanceCharge,
+    AllowanceChargeDraft,
+    Buyer,
+    Identifier,
+    Invoice,
+    InvoiceDraft,
+    InvoiceLine,
+    LineDraft,
+    Seller,
+    TaxContext,
+    VatBreakdown,
+)
 from tax_rules import category as categories
-from tax_rules import vat_id
+from tax_rules import mandate, national, vat_id
 from tax_rules.category import Treatment
 from tax_rules.errors import Problem, TaxRuleError
 from tax_rules.pack import Pack, jurisdiction
+from tax_rules.place import Taxation, decide
 from tax_rules.trace import Trace, round2
+from tax_rules.warning import TaxWarning
 
 ZERO = Decimal("0.00")
 
 
+#: Draft fields that are instructions to the engine, not terms of the completed invoice.
+DRAFT_ONLY = frozenset(InvoiceDraft.model_fields) - frozenset(Invoice.model_fields)
+#: Invoice fields the engine computes itself from the draft's.
+RECOMPUTED = frozenset({"lines", "allowances", "charges", "totals", "vat_breakdown"})
+LINE_DRAFT_ONLY = frozenset(LineDraft.model_fields) - frozenset(InvoiceLine.model_fields)
+CHARGE_DRAFT_ONLY = frozenset(AllowanceChargeDraft.model_fields) - frozenset(
+    AllowanceCharge.model_fields
+)
+
+
 @dataclass(frozen=True)
 class Completion:
-    """A completed invoice and how every amount in it was computed."""
+    """A completed invoice, how every amount in it was computed, and what the seller should know.
+
+    ``warnings`` do not block the invoice: a mandate the gateway cannot serve, a
+    registration the place of supply implies.
+    """
 
     invoice: Invoice
     trace: Trace
+    warnings: tuple[TaxWarning, ...] = ()
 
 
 def _treatment(
+    item: Any,
     *,
     field: str,
-    tax_class: str | None,
-    vat_category: str | None,
-    vat_rate: Decimal | None,
     regime: Treatment | None,
+    taxation: Taxation | None,
     draft: InvoiceDraft,
-    pack: Pack,
+    seller: Pack,
     on: date,
 ) -> Treatment:
-    if vat_category is not None:
+    pack = taxation.pack if taxation is not None else seller
+    if item.vat_category is not None:
         return categories.explicit(
             field=field,
-            category=vat_category,
-            rate=vat_rate,
+            category=item.vat_category,
+            rate=item.vat_rate,
             pack=pack,
             on=on,
             exemption_reason=draft.exemption_reason,
@@ -66,9 +95,11 @@ def _treatment(
         )
     if regime is not None:
         return regime
+    if taxation is not None and taxation.fixed is not None:
+        return taxation.fixed
     return categories.by_tax_class(
         field=f"{field}.tax_class",
-        tax_class=tax_class,
+        tax_class=item.tax_class,
         pack=pack,
         on=on,
         exemption_reason=draft.exemption_reason,
@@ -103,10 +134,11 @@ def _line_net(index: int, line: LineDraft, trace: Trace) -> Decimal:
     )
 
 
-def _requirements(draft: InvoiceDraft, used: set[str]) -> list[Problem]:
+def _requirements(
+    draft: InvoiceDraft, used: set[str], seller: Seller, buyer: Buyer, *, derived_o: bool
+) -> list[Problem]:
     """Checks the parties carry what the official rules require for the categories used."""
     problems: list[Problem] = []
-    seller, buyer = draft.seller, draft.buyer
     representative_vat = draft.tax_representative.vat_id if draft.tax_representative else None
     seller_tax_id = seller.vat_id or representative_vat
     if not (seller.identifiers or seller.legal_id or seller.vat_id):
@@ -159,7 +191,7 @@ def _requirements(draft: InvoiceDraft, used: set[str]) -> list[Problem]:
                         rule="BR-IC-11",
                     )
                 )
-            if not (draft.delivery and draft.delivery.address):
+            if not (draft.delivery and draft.delivery.address) and not draft.goods_dispatched_to:
                 problems.append(
                     Problem(
                         field="delivery.address.country",
@@ -167,7 +199,10 @@ def _requirements(draft: InvoiceDraft, used: set[str]) -> list[Problem]:
                         rule="BR-IC-12",
                     )
                 )
-        if category == "O" and (seller.vat_id or representative_vat or buyer.vat_id):
+        # Where the engine derived O itself it moves the party VAT ids (or BR-O-11 is the
+        # problem); a tax representative's VAT id (BT-63) cannot be moved.
+        party_vat_ids = (seller.vat_id or buyer.vat_id) and not derived_o
+        if category == "O" and (party_vat_ids or representative_vat):
             problems.append(
                 Problem(
                     field="seller.vat_id",
@@ -176,13 +211,15 @@ def _requirements(draft: InvoiceDraft, used: set[str]) -> list[Problem]:
                 )
             )
     if "O" in used and len(used) > 1:
-        problems.append(
+        # Reported alone: the other categories' party requirements contradict O's (BR-O-02),
+        # so listing them would send the ERP after the wrong fix.
+        return [
             Problem(
                 field="lines",
                 message="category O cannot be combined with other VAT categories",
                 rule="BR-O-11",
             )
-        )
+        ]
     return problems
 
 
@@ -217,13 +254,17 @@ def _stated(
         )
 
 
-def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Completion:
+def complete_with_trace(
+    draft: InvoiceDraft, *, on: date | None = None, tax_context: TaxContext | None = None
+) -> Completion:
     """Completes a draft and returns the invoice with the trace of every decision and amount.
 
     Args:
         draft: What the ERP sent.
         on: The tax point date whose rates apply; default BT-7, else BT-72, else the
             invoicing period end, else the issue date.
+        tax_context: The tenant's distance-selling status (OSS registration, threshold);
+            the draft's own ``tax_context`` wins when it has one.
 
     Raises:
         TaxRuleError: With every problem found (field path, message, rule, value).
@@ -233,7 +274,7 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
     with localcontext() as context:
         context.prec = 60
         try:
-            return _complete(draft, on=on)
+            return _complete(draft, on=on, tax_context=tax_context)
         except ValidationError as exc:
             # Computed amounts outside what the model accepts (say, over 10^15).
             raise TaxRuleError(
@@ -248,11 +289,64 @@ def complete_with_trace(draft: InvoiceDraft, *, on: date | None = None) -> Compl
             ) from None
 
 
-def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
+def _label(treatment: Treatment) -> str:
+    return f"{treatment.category} {treatment.rate if treatment.rate is not None else ''}".strip()
+
+
+def _without_vat_ids(
+    seller: Seller, buyer: Buyer, trace: Trace, pack: Pack
+) -> tuple[Seller, Buyer]:
+    """The parties of an invoice not subject to VAT (O), without the VAT ids BR-O-02 forbids.
+
+    The seller's VAT id becomes its tax registration id (BT-32), and also its seller
+    identifier (BT-29) when it has neither BT-29 nor a legal id (BR-CO-26); the buyer's
+    becomes a buyer identifier (BT-46). Both stay on the invoice, outside BT-31/BT-48.
+    """
+    if seller.vat_id:
+        changes: dict[str, Any] = {"vat_id": None}
+        # A pack module may reserve BT-32 for a fixed text (SE-R-005: 'Godkänd för F-skatt').
+        reserved = getattr(pack.module, "TAX_REGISTRATION_TEXT", None)
+        if not seller.tax_registration_id and reserved is None:
+            changes["tax_registration_id"] = seller.vat_id
+        if not (seller.identifiers or seller.legal_id):
+            changes["identifiers"] = (Identifier(value=seller.vat_id),)
+        moved = [
+            term
+            for term, key in (("BT-32", "tax_registration_id"), ("BT-29", "identifiers"))
+            if key in changes
+        ]
+        trace.decide(
+            "seller.vat_id",
+            f"moved to {' and '.join(moved)}"
+            if moved
+            else "left out (BT-32 and a seller identifier are already given)",
+            "an invoice not subject to VAT must not carry BT-31 (BR-O-02)",
+        )
+        seller = seller.model_copy(update=changes)
+    if buyer.vat_id:
+        trace.decide(
+            "buyer.vat_id",
+            "moved to BT-46",
+            "an invoice not subject to VAT must not carry BT-48 (BR-O-02)",
+        )
+        buyer = buyer.model_copy(
+            update={
+                "vat_id": None,
+                "identifiers": (*buyer.identifiers, Identifier(value=buyer.vat_id)),
+            }
+        )
+    return seller, buyer
+
+
+def _complete(
+    draft: InvoiceDraft, *, on: date | None, tax_context: TaxContext | None
+) -> Completion:
     """The computation of :func:`complete_with_trace`, inside its decimal context."""
-    pack = jurisdiction(draft.seller.address.country)
+    seller_pack = jurisdiction(draft.seller.address.country)
     tax_point = on or draft.tax_point
+    context = draft.tax_context or tax_context or TaxContext()
     trace = Trace()
+    warnings: list[TaxWarning] = []
     problems = _check_vat_ids(draft)
     if not draft.number:
         problems.append(
@@ -262,70 +356,104 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
                 rule="BR-02",
             )
         )
-    regime = categories.regime(draft, pack).treatment
+    problems.extend(national.requirements(draft, seller_pack))
+    regime = categories.regime(draft, seller_pack).treatment
     if regime is not None:
-        trace.decide(
-            "invoice",
-            f"{regime.category} {regime.rate if regime.rate is not None else ''}".strip(),
-            regime.why,
-        )
+        trace.decide("invoice", _label(regime), regime.why)
 
     lines: list[dict[str, Any]] = []
     groups: dict[tuple[str, Decimal | None], dict[str, Any]] = defaultdict(
         lambda: {"lines": ZERO, "allowances": ZERO, "charges": ZERO, "treatment": None}
     )
+    derived_o = False
+    places: dict[tuple[str | None, str | None], Taxation] = {}
 
-    def treat(item: Any, field: str) -> Treatment | None:
+    def treat(
+        item: Any, field: str, kind: str | None, performed_in: str | None
+    ) -> Treatment | None:
         # A line or allowance/charge's treatment; its problems are collected, not raised,
         # so that one response names every problem of the draft.
+        nonlocal derived_o
         try:
-            return _treatment(
+            taxation = None
+            if regime is None:
+                # Lines of one kind and place share a decision; problems name each line.
+                taxation = places.get((kind, performed_in))
+                if taxation is None:
+                    taxation = decide(
+                        draft,
+                        seller_pack,
+                        field=field,
+                        kind=kind,
+                        performed_in=performed_in,
+                        context=context,
+                    )
+                    places[(kind, performed_in)] = taxation
+            treatment = _treatment(
+                item,
                 field=field,
-                tax_class=item.tax_class,
-                vat_category=item.vat_category,
-                vat_rate=item.vat_rate,
                 regime=regime,
+                taxation=taxation,
                 draft=draft,
-                pack=pack,
+                seller=seller_pack,
                 on=tax_point,
             )
         except TaxRuleError as exc:
             problems.extend(exc.problems)
             return None
+        if taxation is not None:
+            if treatment.category == "O" and taxation.fixed is not None:
+                derived_o = True
+            where = f"; rates of {taxation.pack.country}" if taxation.fixed is None else ""
+            trace.decide(field, _label(treatment), f"{taxation.why}{where}")
+            if taxation.note:
+                warnings.append(
+                    TaxWarning(code="tax.registration-abroad", field=field, message=taxation.note)
+                )
+        return treatment
 
     for index, line in enumerate(draft.lines):
-        treatment = treat(line, f"lines[{index}]")
+        treatment = treat(
+            line,
+            f"lines[{index}]",
+            line.service_kind or draft.service_kind,
+            line.place_of_performance or draft.place_of_performance,
+        )
         if treatment is None:
             continue
-        if regime is None:
-            trace.decide(
-                f"lines[{index}]",
-                f"{treatment.category} {treatment.rate if treatment.rate is not None else ''}".strip(),
-                treatment.why,
-            )
         net = _line_net(index, line, trace)
         _stated(problems, f"lines[{index}].net_amount", line.net_amount, net, "EN16931 BT-131")
         group = groups[(treatment.category, treatment.rate)]
         group["lines"] += net
         group["treatment"] = treatment
-        data = line.model_dump(exclude={"tax_class"})
+        data = line.model_dump(exclude=set(LINE_DRAFT_ONLY))
         data.update(net_amount=net, vat_category=treatment.category, vat_rate=treatment.rate)
         lines.append(data)
 
     documents: dict[str, list[dict[str, Any]]] = {"allowances": [], "charges": []}
     for kind in ("allowances", "charges"):
         for index, item in enumerate(getattr(draft, kind)):
-            treatment = treat(item, f"{kind}[{index}]")
+            treatment = treat(
+                item, f"{kind}[{index}]", draft.service_kind, draft.place_of_performance
+            )
             if treatment is None:
                 continue
             group = groups[(treatment.category, treatment.rate)]
             group[kind] += item.amount
             group["treatment"] = group["treatment"] or treatment
-            data = item.model_dump(exclude={"tax_class"})
+            data = item.model_dump(exclude=set(CHARGE_DRAFT_ONLY))
             data.update(vat_category=treatment.category, vat_rate=treatment.rate)
             documents[kind].append(data)
 
-    problems.extend(_requirements(draft, {category for category, _ in groups}))
+    seller, buyer = draft.seller, draft.buyer
+    if derived_o and {category for category, _ in groups} == {"O"}:
+        # Mixed with other categories the invoice breaks BR-O-11, which is reported alone.
+        seller, buyer = _without_vat_ids(seller, buyer, trace, seller_pack)
+    problems.extend(
+        _requirements(
+            draft, {category for category, _ in groups}, seller, buyer, derived_o=derived_o
+        )
+    )
     if problems:
         raise TaxRuleError(problems)
 
@@ -380,7 +508,9 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
                 taxable_amount=taxable,
                 vat_amount=vat,
                 category=category,
-                rate=rate,
+                # O lines carry no rate (BR-O-05), but the breakdown states 0: EN 16931
+                # allows it (BR-48) and XRechnung requires it (BR-DE-14).
+                rate=Decimal(0) if category == "O" else rate,
                 exemption_reason=chosen.exemption_reason,
                 exemption_reason_code=chosen.exemption_code,
             )
@@ -424,25 +554,14 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
     }
     _compare_stated(draft, totals, breakdown)
 
-    data = draft.model_dump(
-        exclude={
-            "profile",
-            "syntax",
-            "supply_type",
-            "vat_regime",
-            "reverse_charge_case",
-            "exemption_reason",
-            "exemption_reason_code",
-            "paid_amount",
-            "rounding_amount",
-            "vat_total_accounting_currency",
-            "lines",
-            "allowances",
-            "charges",
-            "totals",
-            "vat_breakdown",
-        }
-    )
+    data = draft.model_dump(exclude=set(DRAFT_ONLY | RECOMPUTED))
+    data.update(seller=seller, buyer=buyer)
+    if draft.goods_dispatched_to and not (draft.delivery and draft.delivery.address):
+        # BT-80 carries where the goods go (BR-IC-12 asks for it on K invoices).
+        delivery = draft.delivery.model_dump() if draft.delivery else {}
+        delivery["address"] = {"country": draft.goods_dispatched_to}
+        data["delivery"] = delivery
+    warnings.extend(mandate.warnings(draft, seller_pack, on=draft.issue_date))
     data.update(
         lines=lines,
         allowances=documents["allowances"],
@@ -450,7 +569,7 @@ def _complete(draft: InvoiceDraft, *, on: date | None) -> Completion:
         totals=totals,
         vat_breakdown=breakdown,
     )
-    return Completion(invoice=Invoice.model_validate(data), trace=trace)
+    return Completion(invoice=Invoice.model_validate(data), trace=trace, warnings=tuple(warnings))
 
 
 def _compare_stated(
@@ -474,7 +593,8 @@ def _compare_stated(
     if draft.vat_breakdown:
         computed = {(b.category, b.rate): b for b in breakdown}
         for index, stated in enumerate(draft.vat_breakdown):
-            match = computed.get((stated.category, stated.rate))
+            rate = Decimal(0) if stated.category == "O" else stated.rate
+            match = computed.get((stated.category, rate))
             if match is None:
                 problems.append(
                     Problem(
@@ -502,6 +622,8 @@ def _compare_stated(
         raise TaxRuleError(problems)
 
 
-def complete(draft: InvoiceDraft, *, on: date | None = None) -> Invoice:
+def complete(
+    draft: InvoiceDraft, *, on: date | None = None, tax_context: TaxContext | None = None
+) -> Invoice:
     """Completes a draft into an invoice (see :func:`complete_with_trace`)."""
-    return complete_with_trace(draft, on=on).invoice
+    return complete_with_trace(draft, on=on, tax_context=tax_context).invoice

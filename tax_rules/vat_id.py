@@ -1,23 +1,28 @@
-"""VAT identifier checks (format and check digits) with python-stdnum.
+"""VAT identifier checks (format and check digits) with python-stdnum, routed through the packs.
 
-EU identifiers (with their country prefix, EL for Greece, XI for Northern
-Ireland) go to ``stdnum.eu.vat``; GB, CH (CHE) and NO identifiers to their
-national modules. Identifiers of other countries are not checked here.
+The first two letters of an identifier choose the pack (``vat_ids`` in its data,
+else its ``vat_prefix`` with ``stdnum.eu.vat`` for a member state), and the pack
+names the stdnum module that checks it: EL for Greece, XI (Northern Ireland) through
+the GB pack, CHE through the CH pack. Identifiers of countries without a pack are
+not checked here.
 """
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from stdnum.ch import vat as ch_vat
-from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
-from stdnum.gb import vat as gb_vat
-from stdnum.no import mva as no_mva
 
 from tax_rules.errors import Problem
+from tax_rules.pack import vat_id_route
 
-_EU_PREFIXES = {cc.upper() for cc in eu_vat.MEMBER_STATES} | {"EL"}
+_RULES = {
+    "InvalidChecksum": "vat-id.check-digit",
+    "InvalidLength": "vat-id.length",
+    "InvalidFormat": "vat-id.format",
+    "InvalidComponent": "vat-id.format",
+}
 
 
 def check(field: str, vat_id: str) -> Problem | None:
@@ -29,39 +34,24 @@ def check(field: str, vat_id: str) -> Problem | None:
     'vat-id.check-digit'
     """
     compact = vat_id.replace(" ", "").replace(".", "").replace("-", "").upper()
-    prefix = compact[:2]
-    module: ModuleType
-    if prefix in _EU_PREFIXES:
-        module = eu_vat
-    elif prefix == "GB":
-        module = gb_vat
-    elif compact.startswith("CHE"):
-        module = ch_vat
-    elif prefix == "NO":
-        module = no_mva
-    elif not prefix.isalpha():
+    if not compact[:2].isalpha():
         return Problem(
             field=field,
             message=f"{vat_id!r} has no country prefix (a VAT identifier starts with its ISO country code, EL for Greece)",
             rule="BR-CO-09",
             value=vat_id,
         )
-    else:
+    found = vat_id_route(compact)
+    if found is None:
         return None
+    module: ModuleType = importlib.import_module(found[1].module)
     try:
         module.validate(vat_id)
     except ValidationError as exc:
-        kind = type(exc).__name__
-        rule = {
-            "InvalidChecksum": "vat-id.check-digit",
-            "InvalidLength": "vat-id.length",
-            "InvalidFormat": "vat-id.format",
-            "InvalidComponent": "vat-id.format",
-        }.get(kind, "vat-id.invalid")
         return Problem(
             field=field,
             message=f"{vat_id!r} is not a valid VAT identifier: {exc}",
-            rule=rule,
+            rule=_RULES.get(type(exc).__name__, "vat-id.invalid"),
             value=vat_id,
         )
     return None

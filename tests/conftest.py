@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Per-package coverage floors: measured and enforced when the whole suite runs.
+pytest_plugins = ["tests.coverage_floor"]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("EGW_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 CORPUS_DIR = SHARED_DIR / "corpus"

@@ -1,16 +1,20 @@
-"""House tooling stays clean: ruff (style, bugbear, docstrings, no print) and mypy over the packages."""
+"""House tooling stays clean: ruff (style, bugbear, docstrings, no print), ruff-format, strict
+mypy over the packages, local pre-commit hooks, and a coverage floor for every package."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import tomllib
 
 import pytest
+import yaml
 
 from tests.conftest import PROJECT_ROOT
+from tests.coverage_floor import PACKAGES, PackageCoverage, floors
 
-PACKAGES = ["schemas", "validators", "signing", "tax_rules", "gateway"]
+PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
 
 
 def _tool(name: str) -> str:
@@ -30,8 +34,45 @@ def test_ruff_reports_nothing():
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-def test_mypy_reports_nothing():
+def test_ruff_format_leaves_everything_as_it_is():
+    result = subprocess.run(
+        [_tool("ruff"), "format", "--check", *PACKAGES, "tests", "bench"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_mypy_is_strict_and_reports_nothing():
+    assert PYPROJECT["tool"]["mypy"].get("strict") is True
     result = subprocess.run(
         [sys.executable, "-m", "mypy", *PACKAGES], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_pre_commit_hooks_are_local_and_run_the_project_tools():
+    config = yaml.safe_load((PROJECT_ROOT / ".pre-commit-config.yaml").read_text())
+    repos = config["repos"]
+    assert [r["repo"] for r in repos] == ["local"], "remote hooks need the network"
+    hooks = {h["id"]: h for h in repos[0]["hooks"]}
+    assert {"ruff", "ruff-format", "mypy"} <= hooks.keys()
+    for hook in hooks.values():
+        executable = hook["entry"].split()[0]
+        assert executable.startswith(".venv/bin/"), hook["id"]
+        assert hook["language"] == "system", hook["id"]
+
+
+def test_every_package_has_a_coverage_floor():
+    found = floors()
+    assert set(PACKAGES) <= found.keys()
+    for name, floor in found.items():
+        assert 0 < floor <= 100, name
+        assert (PROJECT_ROOT / name.replace(".", "/") / "__init__.py").is_file(), name
+
+
+def test_a_package_under_its_floor_is_reported():
+    assert PackageCoverage("tax_rules", statements=100, missing=30, floor=75.0).below_floor
+    assert not PackageCoverage("tax_rules", statements=100, missing=20, floor=75.0).below_floor
+    assert not PackageCoverage("gateway.x", statements=0, missing=0, floor=90.0).below_floor

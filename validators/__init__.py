@@ -15,15 +15,26 @@ import time
 from lxml import etree
 
 from schemas import profiles
+from schemas.artifacts import Artifact
 from schemas.artifacts import load as load_artifact
-from schemas.errors import ArtifactError, GatewayError
+from schemas.errors import ArtifactError, GatewayError, Problem
 from schemas.xml_input import DEFAULT_MAX_BYTES, parse_xml
-from validators.report import Finding, Report, StageResult, stage_failure
+from validators.errors import RuleSetUnavailable
+from validators.report import MAX_FINDINGS, Finding, Report, StageResult, stage_failure
 from validators.ruleset import DocumentSyntax, RuleSet, Stage, ruleset_for
 from validators.stages import schematron as schematron_stage
 from validators.stages import xsd as xsd_stage
 
-__all__ = ["Finding", "Report", "StageResult", "detect_syntax", "validate", "validate_tree"]
+__all__ = [
+    "Finding",
+    "Report",
+    "RuleSetUnavailable",
+    "StageResult",
+    "detect_syntax",
+    "require_checked",
+    "validate",
+    "validate_tree",
+]
 
 _ROOTS: dict[str, DocumentSyntax] = {
     "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": "ubl-invoice",
@@ -70,11 +81,24 @@ def _failed_start(
     )
 
 
-def _run_stage(stage: Stage, tree: etree._ElementTree, text: str) -> StageResult:
+def _stage_artifact(stage: Stage) -> Artifact:
+    """Loads (and verifies) what a stage runs; a merged rule set is built from its pinned inputs."""
+    loaded = [load_artifact(name) for name in stage.artifacts]
+    if stage.merge is None:
+        return loaded[0]
+    from validators.schematron.merge import merged_artifact
+
+    xrechnung, peppol, transform = loaded
+    return merged_artifact(xrechnung, peppol, transform, syntax=stage.merge.syntax)
+
+
+def _run_stage(
+    stage: Stage, tree: etree._ElementTree, source: schematron_stage.Source, limit: int
+) -> StageResult:
     try:
-        artifact = load_artifact(stage.artifact)
+        artifact = _stage_artifact(stage)
     except ArtifactError as exc:
-        detail = f"rule set {stage.artifact} not available: {exc.message}"
+        detail = f"not checked: rule set {exc.problems[0].field if exc.problems else stage.artifact} missing: {exc.message}"
         return StageResult(
             stage=stage.id,
             outcome="error",
@@ -82,14 +106,23 @@ def _run_stage(stage: Stage, tree: etree._ElementTree, text: str) -> StageResult
             detail=detail,
         )
     if stage.kind == "xsd":
-        return xsd_stage.run(stage.id, artifact, tree)
-    return schematron_stage.run(stage.id, artifact, text)
+        return xsd_stage.run(stage.id, artifact, tree, limit=limit)
+    return schematron_stage.run(stage.id, artifact, source, limit=limit)
 
 
 def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: str) -> Report:
-    """Runs every stage of a rule set over a parsed document: the runner is this one loop."""
-    text = etree.tostring(tree, encoding="unicode")
+    """Runs every stage of a rule set over a parsed document: the runner is this one loop.
+
+    The report holds at most ``MAX_FINDINGS`` findings in all; later stages still
+    run (their outcome counts) but only add to the ``truncated`` count.
+
+    Raises:
+        XmlInputError: The rule engine's own XML parser refused the document.
+    """
+    # One Saxon parse for every Schematron stage of the rule set.
+    source = schematron_stage.Source(etree.tostring(tree, encoding="unicode"))
     results: list[StageResult] = []
+    kept = 0
     stopped_by: str | None = None
     for stage in ruleset.stages:
         if stopped_by is not None:
@@ -102,7 +135,8 @@ def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: 
             )
             continue
         started = time.perf_counter()
-        result = _run_stage(stage, tree, text)
+        result = _run_stage(stage, tree, source, max(MAX_FINDINGS - kept, 0))
+        kept += len(result.findings)
         if result.duration == 0.0:
             result = StageResult(**{**result.__dict__, "duration": time.perf_counter() - started})
         results.append(result)
@@ -158,3 +192,18 @@ def validate(
     """
     tree = parse_xml(xml, max_bytes=max_bytes)
     return validate_tree(tree, document_sha256=hashlib.sha256(xml).hexdigest(), profile=profile)
+
+
+def require_checked(report: Report) -> Report:
+    """Returns the report when every rule set could run; else raises :class:`RuleSetUnavailable`.
+
+    "Could not check" is never "invalid": a caller that would otherwise answer
+    ``valid: false`` (or exit 1) answers "not checked" (a 503, exit 3) instead.
+    """
+    missing = report.not_checked
+    if missing:
+        raise RuleSetUnavailable(
+            "not checked: a rule set of this profile cannot run on this gateway",
+            problems=[Problem(field=f.stage, message=f.message, rule=f.rule_id) for f in missing],
+        )
+    return report

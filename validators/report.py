@@ -19,6 +19,15 @@ Outcome = Literal["valid", "invalid", "skipped", "error"]
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 
+#: Most findings a report holds for one document; the rest are counted in ``truncated``.
+#: A document with more than this many problems is broken at its source, and a
+#: report that grows with the attacker's input would be a memory bomb.
+MAX_FINDINGS = 1000
+TRUNCATED_RULE = "EGW-FINDINGS-TRUNCATED"
+#: Findings that stand for a rule set that could not run: the gateway could not
+#: check the document, which says nothing about the document.
+NOT_CHECKED_RULES = frozenset({"EGW-RULESET-NOT-AVAILABLE", "EGW-STAGE-ERROR"})
+
 
 def severity_of(flag: str | None) -> Severity:
     """Maps a Schematron ``flag``/``role`` value to a report severity.
@@ -92,6 +101,8 @@ class StageResult:
     artifact: ArtifactRef | None = None
     detail: str | None = None
     required: bool = True
+    truncated: int = 0
+    """Findings of this stage left out of the report (over :data:`MAX_FINDINGS`)."""
 
     @property
     def ran(self) -> bool:
@@ -124,11 +135,21 @@ class Report:
     def valid(self) -> bool:
         """True only when every required stage ran and none found anything fatal."""
         for result in self.results:
-            if result.outcome == "error":
+            if result.outcome in ("error", "invalid"):
                 return False
             if result.required and not result.ran:
                 return False
         return not self.fatal
+
+    @property
+    def not_checked(self) -> list[Finding]:
+        """The stage failures that mean "could not check" (a missing or broken rule set)."""
+        return [f for f in self.findings if f.rule_id in NOT_CHECKED_RULES]
+
+    @property
+    def truncated(self) -> int:
+        """How many findings were left out of this report (over :data:`MAX_FINDINGS`)."""
+        return sum(r.truncated for r in self.results)
 
     @property
     def rule_sets(self) -> list[dict[str, str]]:
@@ -154,6 +175,7 @@ class Report:
             "document_sha256": self.document_sha256,
             "checked_at": self.checked_at.isoformat(),
             "findings": [f.to_json() for f in self.findings],
+            "truncated": self.truncated,
             "rule_sets": self.rule_sets,
             "not_run": self.not_run,
             "stages": [
@@ -162,6 +184,7 @@ class Report:
                     "outcome": r.outcome,
                     "duration_ms": round(r.duration * 1000, 1),
                     "findings": len(r.findings),
+                    "truncated": r.truncated,
                     "detail": r.detail,
                 }
                 for r in self.results
@@ -186,6 +209,17 @@ class Report:
                 element.set("location", finding.location)
                 text = etree.SubElement(element, svrl + "text")
                 text.text = finding.message
+            if result.truncated:
+                # SVRL has no slot for "left out"; an informational report says it.
+                element = etree.SubElement(root, svrl + "successful-report")
+                element.set("id", TRUNCATED_RULE)
+                element.set("flag", "information")
+                element.set("location", "/")
+                text = etree.SubElement(element, svrl + "text")
+                text.text = (
+                    f"{result.truncated} further finding(s) of stage {result.stage} were left "
+                    f"out: a report holds at most {MAX_FINDINGS} findings"
+                )
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -213,6 +247,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
                 findings=tuple(findings_by_stage.get(stage["stage"], [])),
                 duration=stage.get("duration_ms", 0) / 1000,
                 detail=stage.get("detail"),
+                truncated=stage.get("truncated", 0),
             )
         )
     del artifacts  # artifact hashes stay in the JSON form; SVRL names stages only

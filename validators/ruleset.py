@@ -19,6 +19,21 @@ DocumentSyntax = Literal["ubl-invoice", "ubl-creditnote", "cii"]
 
 
 @dataclass(frozen=True)
+class PeppolMerge:
+    """How a release build merges whitelisted Peppol rules into a rule set (XRechnung).
+
+    Attributes:
+        transform: The merge stylesheet's artifact name (its whitelist is an include).
+        peppol: The Peppol BIS 3 ``.sch`` artifact whose rules are merged in.
+        syntax: The stylesheet's ``syntax`` parameter, ``UBL`` or ``CII``.
+    """
+
+    transform: str
+    peppol: str
+    syntax: Literal["UBL", "CII"]
+
+
+@dataclass(frozen=True)
 class Stage:
     """One validation step: an artifact (by manifest name) and how to run it.
 
@@ -27,12 +42,21 @@ class Stage:
         kind: ``xsd`` or ``schematron``.
         artifact: The artifact's name in ``schemas/artifacts.toml``.
         stop_on_fatal: Whether later stages are skipped when this one finds a fatal error.
+        merge: Peppol rules merged into ``artifact`` before it runs, as its release does.
     """
 
     id: str
     kind: StageKind
     artifact: str
     stop_on_fatal: bool = False
+    merge: PeppolMerge | None = None
+
+    @property
+    def artifacts(self) -> tuple[str, ...]:
+        """Every artifact this stage needs, by manifest name."""
+        if self.merge is None:
+            return (self.artifact,)
+        return (self.artifact, self.merge.peppol, self.merge.transform)
 
 
 @dataclass(frozen=True)
@@ -97,10 +121,24 @@ RULE_SETS: tuple[RuleSet, ...] = (
         "peppol-bis-3", "eu.peppol.bis3:cii:3.0.19", Stage("peppol", "schematron", "peppol-cii-sch")
     ),
     *_ubl(
-        "xrechnung-3", "de.xrechnung:ubl:3.0", Stage("xrechnung", "schematron", "xrechnung-ubl-sch")
+        "xrechnung-3",
+        "de.xrechnung:ubl:3.0",
+        Stage(
+            "xrechnung",
+            "schematron",
+            "xrechnung-ubl-sch",
+            merge=PeppolMerge("xrechnung-peppol-merge-xsl", "peppol-ubl-sch", "UBL"),
+        ),
     ),
     *_cii(
-        "xrechnung-3", "de.xrechnung:cii:3.0", Stage("xrechnung", "schematron", "xrechnung-cii-sch")
+        "xrechnung-3",
+        "de.xrechnung:cii:3.0",
+        Stage(
+            "xrechnung",
+            "schematron",
+            "xrechnung-cii-sch",
+            merge=PeppolMerge("xrechnung-peppol-merge-xsl", "peppol-cii-sch", "CII"),
+        ),
     ),
 )
 

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-router = APIRouter(tags=["health"])
+from gateway.api.input_checks import CheckedRoute
+
+router = APIRouter(tags=["health"], route_class=CheckedRoute)
 
 
 @router.get("/healthz", operation_id="health-live")
@@ -17,7 +19,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", operation_id="health-ready", responses={503: {}})
 def readyz(request: Request) -> JSONResponse:
-    """The database answers and the blob store is writable."""
+    """The database answers and the blob store accepts a write (a full disk is not ready)."""
     checks: dict[str, str] = {}
     try:
         with request.app.state.engine.connect() as connection:
@@ -25,7 +27,7 @@ def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         checks["database"] = f"unavailable: {type(exc).__name__}"
-    checks["blobs"] = "ok" if request.app.state.blobs.writable() else "not writable"
+    checks["blobs"] = request.app.state.blobs.probe()
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},

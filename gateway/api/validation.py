@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.api.deps import ReaderPrincipal
 from gateway.api.invoices import SVRL_TYPE, XML_TYPES, _require
 from schemas import profiles
-from validators import validate
+from validators import require_checked, validate
 
 router = APIRouter(prefix="/v1/validate", tags=["validation"])
 
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1/validate", tags=["validation"])
         400: {},
         413: {},
         415: {},
+        503: {"description": "a rule set of the profile cannot run here: not checked"},
     },
     openapi_extra={
         "requestBody": {
@@ -41,6 +42,8 @@ async def validate_document(
     """The validation report: JSON by default, SVRL with ``Accept: application/svrl+xml``.
 
     A document with fatal findings still gets 200: the report says ``valid: false``.
+    A document that could not be checked (a rule set of its profile is missing or
+    broken on this gateway) gets 503, as ``POST /v1/invoices`` does: never ``valid: false``.
     """
     _require(request, XML_TYPES)
     if profile is not None and profile not in profiles.names():
@@ -48,7 +51,7 @@ async def validate_document(
             422, f"unknown profile {profile!r}; known: {', '.join(profiles.names())}"
         )
     body = await request.body()
-    report = await run_in_threadpool(validate, body, profile=profile)
+    report = require_checked(await run_in_threadpool(validate, body, profile=profile))
     if SVRL_TYPE in request.headers.get("accept", ""):
         return Response(content=report.to_svrl(), media_type=SVRL_TYPE)
     return Response(content=json.dumps(report.to_json()), media_type="application/json")

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "render",
         help="render an invoice JSON as a validated e-invoice",
         description="Render a complete invoice (or a draft, completed by the tax engine) as UBL or CII, "
-        "validate it, and write it only when no fatal finding remains (exit 1 otherwise).",
+        "validate it, and write it only when no fatal finding remains (exit 1 otherwise; "
+        "exit 3 when a rule set of the profile is missing here: not checked).",
     )
     render.add_argument("file", type=Path, metavar="INVOICE.json")
     render.add_argument("--profile", choices=profiles.names(), help="output profile")
@@ -38,16 +39,6 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     render.add_argument("-o", "--output", type=Path, help="output file (default: standard output)")
     render.set_defaults(func=run_render)
-
-
-def _syntax_module(syntax: str) -> Any:
-    if syntax == "cii":
-        from schemas import cii
-
-        return cii
-    from schemas import ubl
-
-    return ubl
 
 
 def _print_error(error: GatewayError) -> None:
@@ -64,16 +55,18 @@ def run_parse(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
+    from schemas import syntax
     from schemas.xml_input import parse_xml
-    from validators import detect_syntax
 
     try:
-        syntax = detect_syntax(parse_xml(data))
-        module = _syntax_module("cii" if syntax == "cii" else "ubl")
-        parsed = module.parse_document(data)
+        # Parsed once, with the hardened parser; the syntax is told by the root element.
+        parsed = syntax.parse_tree(parse_xml(data))
     except GatewayError as exc:
         _print_error(exc)
         return 2
+    declared = profiles.identify(parsed.invoice.customization_id)
+    if declared is not None and declared.note:
+        print(f"note: {declared.note}", file=sys.stderr)
     out = parsed.invoice.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     out["unmapped"] = [{"path": u.path, "reason": u.reason} for u in parsed.unmapped]
     print(json.dumps(out, indent=2, ensure_ascii=False))
@@ -124,15 +117,29 @@ def run_render(args: argparse.Namespace) -> int:
     detected = profiles.detect(getattr(invoice, "customization_id", None))
     profile_name = args.profile or file_profile or (detected.name if detected else "en16931")
     profile = profiles.get(profile_name)
+    from schemas import syntax as syntaxes
+
     syntax = args.syntax or file_syntax or profile.default_syntax
     try:
-        xml = _syntax_module(syntax).render(invoice, profile=profile)
+        rendered = syntaxes.get(syntax).render_with_report(invoice, profile=profile)
     except GatewayError as exc:
         _print_error(exc)
         return 2
+    xml = rendered.document
+    for dropped in rendered.dropped:
+        # Field paths and term numbers only: values may be personal data.
+        print(
+            f"warning: {dropped.business_term} ({dropped.field}) is not in the {syntax.upper()} "
+            f"document: {dropped.reason}",
+            file=sys.stderr,
+        )
     from validators import validate
 
     report = validate(xml, profile=profile.name)
+    if report.not_checked:
+        for finding in report.not_checked:
+            print(f"error: {finding.message}", file=sys.stderr)
+        return 3
     if not report.valid:
         print(
             f"error: the rendered document is not valid under {report.ruleset_id}:", file=sys.stderr

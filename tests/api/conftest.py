@@ -21,7 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from gateway.app import bootstrap_tenant, create_app
+from gateway.app import bootstrap, create_app
 from gateway.settings import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -76,7 +76,21 @@ def fresh_postgres_database() -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-TABLES = ("audit_event", "invoice", "number_series", "api_key", "tenant")
+TABLES = (
+    "audit_event",
+    "party_index",
+    "ledger_entry",
+    "ledger_head",
+    "checkpoint",
+    "legal_hold",
+    "export_job",
+    "invoice",
+    "data_key",
+    "key_material",
+    "number_series",
+    "api_key",
+    "tenant",
+)
 
 
 @dataclass
@@ -89,6 +103,7 @@ class Gateway:
     erp_key: str
     other_admin_key: str
     other_erp_key: str
+    platform_key: str = ""
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
@@ -101,12 +116,16 @@ class Gateway:
     def admin(self) -> dict[str, str]:
         return self.auth(self.admin_key)
 
+    @property
+    def platform(self) -> dict[str, str]:
+        return self.auth(self.platform_key)
 
-def _second_tenant(client: TestClient, admin_key: str) -> tuple[str, str]:
+
+def _second_tenant(client: TestClient, platform_key: str) -> tuple[str, str]:
     response = client.post(
         "/v1/admin/tenants",
         json={"name": "other"},
-        headers={"Authorization": f"Bearer {admin_key}"},
+        headers={"Authorization": f"Bearer {platform_key}"},
     )
     assert response.status_code == 201, response.text
     other_admin = response.json()["admin_key"]["key"]
@@ -130,16 +149,29 @@ def gateway(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     url = request.getfixturevalue("postgres_database") if backend == "postgresql" else None
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     app = create_app(settings)
-    created = bootstrap_tenant(app.state.engine)
+    created = bootstrap(app.state.engine)
     assert created is not None
-    _, admin_key, erp_key = created
     with TestClient(app, raise_server_exceptions=False) as client:
-        other_admin, other_erp = _second_tenant(client, admin_key)
-        yield Gateway(client, app, admin_key, erp_key, other_admin, other_erp)
+        other_admin, other_erp = _second_tenant(client, created.platform_key)
+        yield Gateway(
+            client,
+            app,
+            created.admin_key,
+            created.erp_key,
+            other_admin,
+            other_erp,
+            created.platform_key,
+        )
     if backend == "postgresql":
         with app.state.engine.begin() as connection:
             connection.execute(text("TRUNCATE " + ", ".join(TABLES) + " CASCADE"))
     app.state.engine.dispose()
+
+
+def bootstrap_keys(data_dir: Path) -> dict[str, str]:
+    """The keys ``egw init``/``egw serve`` wrote to the data directory's bootstrap file."""
+    lines = (data_dir / "bootstrap-keys.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.startswith("EGW_"))
 
 
 def free_port() -> int:
@@ -175,18 +207,14 @@ def start_server(
     if database_url:
         env["EGW_DATABASE_URL"] = database_url
     if erp_key is None:
-        init = subprocess.run(
+        subprocess.run(
             [sys.executable, "-m", "gateway", "init"],
             env=env,
             capture_output=True,
             text=True,
             check=True,
         )
-        erp_key = next(
-            line.split("=", 1)[1]
-            for line in init.stdout.splitlines()
-            if line.startswith("EGW_ERP_KEY=")
-        )
+        erp_key = bootstrap_keys(data_dir)["EGW_ERP_KEY"]
     port = free_port()
     process = subprocess.Popen(
         [
@@ -230,10 +258,13 @@ def sqlite_gateway(
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """One SQLite app for a whole module (fuzzing runs many requests)."""
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("fuzz")))
-    created = bootstrap_tenant(app.state.engine)
+    created = bootstrap(app.state.engine)
     assert created is not None
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, {"Authorization": f"Bearer {created[2]}", "Content-Type": "application/json"}
+        yield (
+            client,
+            {"Authorization": f"Bearer {created.erp_key}", "Content-Type": "application/json"},
+        )
 
 
 def drop_postgres_database(url: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,6 +113,22 @@ def _mutations():
     return st.tuples(st.sampled_from(keys), json_values)
 
 
+def _not_checked_here(response) -> bool:
+    """A 503 "not checked" is right, not a crash, when this machine lacks the rule set.
+
+    Without ../shared (a fresh clone), a mutated draft whose profile falls back to
+    its seller's default (Peppol, XRechnung) cannot be checked here.
+    """
+    from tests.conftest import ARTIFACTS_DIR
+
+    return (
+        response.status_code == 503
+        and not ARTIFACTS_DIR.is_dir()
+        and "EGW-RULESET-NOT-AVAILABLE" in response.text
+    )
+
+
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(random_body=json_values, mutation=_mutations())
 def test_fuzzed_bodies_never_cause_a_5xx(sqlite_gateway, random_body, mutation):
@@ -121,7 +138,10 @@ def test_fuzzed_bodies_never_cause_a_5xx(sqlite_gateway, random_body, mutation):
     draft = api_draft("FUZZ")
     draft[mutation[0]] = mutation[1]
     response = client.post("/v1/invoices", content=json.dumps(draft), headers=headers)
-    assert response.status_code < 500, (mutation, response.text[:300])
+    assert response.status_code < 500 or _not_checked_here(response), (
+        mutation,
+        response.text[:300],
+    )
     response = client.post(
         "/v1/invoices/xml",
         content=json.dumps(random_body).encode(),

@@ -10,6 +10,10 @@ from schemas.errors import RenderError
 from schemas.model import Invoice
 from tests.conftest import corpus_files
 
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
+
 
 def test_cii_corpus_round_trip_keeps_every_business_term(corpus_dir, artifacts_dir, capsys):
     files = corpus_files("cii", "valid")

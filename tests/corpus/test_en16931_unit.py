@@ -15,6 +15,10 @@ from tests.conftest import CORPUS_DIR
 from tests.corpus.vefa import read_folder
 from validators.stages import schematron
 
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
+
 FOLDERS = ("Invoice-unit-UBL", "CreditNote-unit-UBL")
 
 

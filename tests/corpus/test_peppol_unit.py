@@ -11,6 +11,10 @@ from tests.conftest import CORPUS_DIR
 from tests.corpus.vefa import read_folder
 from validators.stages import schematron
 
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
+
 FOLDERS = (
     sorted(p.name for p in (CORPUS_DIR / "peppol-unit").iterdir())
     if (CORPUS_DIR / "peppol-unit").is_dir()

@@ -8,8 +8,14 @@ EN 16931 (see test_ubl_valid_validation) and are listed here, not hidden.
 
 from __future__ import annotations
 
+import pytest
+
 import validators
 from tests.conftest import corpus_files
+
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
 
 KNOWN_PEPPOL_DATA_RULES = {"PEPPOL-COMMON-R049", "PEPPOL-COMMON-R040", "SE-R-013"}
 

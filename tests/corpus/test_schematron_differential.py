@@ -19,6 +19,10 @@ from tests.corpus.vefa import read_folder
 from validators.schematron import compiled_xslt_path
 from validators.stages import schematron
 
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
+
 
 def _ours(tmp_path_factory, relative: str) -> Artifact:
     path = compiled_xslt_path(ARTIFACTS_DIR / relative, cache_dir=tmp_path_factory.mktemp("xslt"))

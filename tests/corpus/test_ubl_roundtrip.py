@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 import validators
 from schemas import ubl
 from tests.conftest import corpus_files
+
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
 
 FILES = corpus_files("ubl", "valid")
 

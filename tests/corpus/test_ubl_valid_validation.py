@@ -7,6 +7,10 @@ import pytest
 import validators
 from tests.conftest import corpus_files
 
+pytestmark = (
+    pytest.mark.slow
+)  # a sweep over the official corpus: CI runs it, the inner loop leaves it out
+
 FILES = corpus_files("ubl", "valid")
 
 

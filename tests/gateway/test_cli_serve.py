@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
+import time
+
+import httpx
+
+from tests.api.conftest import free_port
 
 
-def test_init_prints_two_keys_once(tmp_path):
+def test_init_writes_the_keys_to_an_owner_only_file_once(tmp_path):
     env_dir = tmp_path / "data"
     first = subprocess.run(
         [sys.executable, "-m", "gateway", "init", "--data-dir", str(env_dir)],
@@ -14,18 +20,76 @@ def test_init_prints_two_keys_once(tmp_path):
         text=True,
         check=True,
     )
-    keys = [line for line in first.stdout.splitlines() if line.startswith("EGW_")]
-    assert [k.split("=")[0] for k in keys] == ["EGW_ADMIN_KEY", "EGW_ERP_KEY"]
+    key_file = env_dir / "bootstrap-keys.env"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    keys = [line for line in key_file.read_text().splitlines() if line.startswith("EGW_")]
+    assert [k.split("=")[0] for k in keys] == ["EGW_PLATFORM_KEY", "EGW_ADMIN_KEY", "EGW_ERP_KEY"]
     assert all(len(k.split("=", 1)[1]) > 30 for k in keys)
+    # Not a terminal: the output names the file and holds no key.
+    assert str(key_file.resolve()) in first.stderr
+    assert all(k.split("=", 1)[1] not in first.stdout + first.stderr for k in keys)
     assert "DEVELOPMENT" in first.stderr
     assert (env_dir / "gateway.db").is_file() and (env_dir / "keys" / "key.pem").is_file()
     second = subprocess.run(
-        [sys.executable, "-m", "gateway", "init", "--data-dir", str(env_dir)],
+        [sys.executable, "-m", "gateway", "init", "--data-dir", str(env_dir), "--show-keys"],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert "EGW_ADMIN_KEY" not in second.stdout  # shown once
+    assert "EGW_ADMIN_KEY" not in second.stdout  # created once
+    assert key_file.read_text().count("EGW_") == 3
+
+
+def test_init_show_keys_prints_them(tmp_path):
+    shown = subprocess.run(
+        [sys.executable, "-m", "gateway", "init", "--data-dir", str(tmp_path), "--show-keys"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = [line for line in shown.stdout.splitlines() if line.startswith("EGW_")]
+    written = [
+        line
+        for line in (tmp_path / "bootstrap-keys.env").read_text().splitlines()
+        if line.startswith("EGW_")
+    ]
+    assert printed == written and len(printed) == 3
+
+
+def test_first_serve_logs_the_key_file_not_the_keys(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--data-dir",
+            str(tmp_path),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        stdout, stderr = process.communicate(timeout=30)
+    output = (stdout + stderr).decode()
+    key_file = tmp_path / "bootstrap-keys.env"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert f"written to {key_file.resolve()}" in output
+    for line in key_file.read_text().splitlines():
+        if line.startswith("EGW_"):
+            assert line.split("=", 1)[1] not in output
 
 
 def test_production_settings_refuse_embedded_defaults():

@@ -71,3 +71,74 @@ def test_xxe_content_never_reaches_the_tree():
 def test_plain_documents_parse():
     tree = parse_xml('<a xmlns="urn:x"><b>ä</b></a>'.encode())
     assert tree.getroot().tag == "{urn:x}a"
+
+
+def _element_with(attributes: int) -> bytes:
+    names = " ".join(f'a{i}=""' for i in range(attributes))
+    return f'<Invoice xmlns="urn:x"><Note {names}/></Invoice>'.encode()
+
+
+def test_an_element_with_too_many_attributes_is_refused_with_its_reason():
+    from schemas.xml_input import MAX_ATTRIBUTES_PER_ELEMENT
+
+    assert parse_xml(_element_with(MAX_ATTRIBUTES_PER_ELEMENT)).getroot() is not None
+    with pytest.raises(XmlInputError) as caught:
+        parse_xml(_element_with(MAX_ATTRIBUTES_PER_ELEMENT + 1))
+    assert caught.value.reason == "too-many-attributes"
+    assert (
+        "Note" in caught.value.message and str(MAX_ATTRIBUTES_PER_ELEMENT) in caught.value.message
+    )
+
+
+def test_too_many_attributes_in_all_is_refused_on_both_paths():
+    from schemas.xml_input import MAX_ATTRIBUTES
+
+    note = b'<n a="" b="" c="" d="" e="" f="" g="" h="" i="" j=""/>'
+    document = b"<r>" + note * (MAX_ATTRIBUTES // 10 + 1) + b"</r>"
+    for data in (document, document.decode().encode("utf-16")):  # byte scan, then element scan
+        with pytest.raises(XmlInputError) as caught:
+            parse_xml(data)
+        assert caught.value.reason == "too-many-attributes"
+
+
+def test_an_attribute_bomb_is_stopped_at_its_first_element():
+    from tests.validators.bombs import attribute_bomb
+
+    document = attribute_bomb()
+    assert len(document) > 20_000_000
+    with pytest.raises(XmlInputError) as caught:
+        parse_xml(document)
+    assert caught.value.reason == "too-many-attributes"
+    assert "100,000 attributes" in caught.value.message
+
+
+def test_too_many_namespace_declarations_are_refused():
+    from schemas.xml_input import MAX_NAMESPACE_DECLARATIONS
+
+    children = "".join(f'<x{i}:e xmlns:x{i}="urn:{i}"/>' for i in range(MAX_NAMESPACE_DECLARATIONS))
+    with pytest.raises(XmlInputError) as caught:
+        parse_xml(f'<r xmlns="urn:r">{children}</r>'.encode())
+    assert caught.value.reason == "too-many-namespaces"
+
+
+@pytest.mark.parametrize("where", ["element", "attribute"])
+def test_very_long_names_are_refused_before_the_rule_engine_sees_them(where):
+    name = "n" * 1200  # Saxon's parser refuses names over 1,000 characters
+    document = f"<r><{name}/></r>" if where == "element" else f'<r><e {name}="1"/></r>'
+    with pytest.raises(XmlInputError) as caught:
+        parse_xml(document.encode())
+    assert caught.value.reason == "name-too-long"
+
+
+def test_what_saxon_refuses_is_the_documents_fault_not_a_stage_error(monkeypatch):
+    # Should a document pass our limits and still be refused by Saxon's parser,
+    # validation raises XmlInputError (a 4xx), never an "error" stage (a 503).
+    from schemas import xml_input
+    from tests.validators.bombs import findings_bomb
+
+    monkeypatch.setattr(xml_input, "MAX_ATTRIBUTES_PER_ELEMENT", 1000)
+    document = findings_bomb(notes=1, attributes=300)
+    with pytest.raises(XmlInputError) as caught:
+        validators.validate(document, profile="en16931")
+    assert caught.value.reason == "refused-by-rule-engine"
+    assert "200" in caught.value.message

@@ -12,8 +12,8 @@ from signxml.xades import XAdESVerifier
 
 import validators
 from signing import (
-    KeyError_,
     KeyRing,
+    SigningKeyError,
     VerificationError,
     generate_dev_key,
     load_pem,
@@ -198,10 +198,10 @@ def test_pem_and_pkcs12_loading(tmp_path, rsa_key):
     )
     (tmp_path / "key.p12").write_bytes(bundle)
     assert load_pkcs12(tmp_path / "key.p12", password="secret").key_id == rsa_key.key_id
-    with pytest.raises(KeyError_) as caught:
+    with pytest.raises(SigningKeyError) as caught:
         load_pkcs12(tmp_path / "key.p12", password="wrong")
     assert "wrong password" in str(caught.value)
-    with pytest.raises(KeyError_):
+    with pytest.raises(SigningKeyError):
         load_pem(tmp_path / "dev" / "key.pem", tmp_path / "missing.pem")
     assert key.algorithm.startswith("ECDSA")
 
@@ -228,7 +228,7 @@ def test_weak_rsa_keys_are_refused(tmp_path):
         )
     )
     (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    with pytest.raises(KeyError_) as caught:
+    with pytest.raises(SigningKeyError) as caught:
         load_pem(tmp_path / "k.pem", tmp_path / "c.pem")
     assert "2048" in str(caught.value)
 

@@ -14,7 +14,7 @@ from tests.tax_rules.drafts import domestic_de, draft
 def _problem(data, **expected):
     with pytest.raises(TaxRuleError) as caught:
         complete(draft(data))
-    assert caught.value.status_code == 422
+    assert "status_code" not in vars(type(caught.value))  # the gateway maps types to statuses
     for problem in caught.value.problems:
         if all(getattr(problem, k) == v for k, v in expected.items()):
             assert problem.message

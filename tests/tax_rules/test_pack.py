@@ -16,12 +16,16 @@ EU = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI
 PACKS_DIR = Path(__file__).resolve().parents[2] / "tax_rules" / "packs"
 
 
-def test_all_30_jurisdictions_are_there():
-    assert set(jurisdictions()) == set(EU) | {"NO", "CH", "GB"}
+PACK_FILES = sorted(p.stem.upper() for p in PACKS_DIR.glob("*.toml"))
+
+
+def test_every_pack_file_is_a_jurisdiction_and_every_member_state_has_one():
+    assert jurisdictions() == PACK_FILES
+    assert set(EU) <= set(jurisdictions())
     assert all(jurisdiction(cc).is_eu == (cc in EU) for cc in jurisdictions())
 
 
-@pytest.mark.parametrize("country", sorted(set(EU) | {"NO", "CH", "GB"}))
+@pytest.mark.parametrize("country", PACK_FILES)
 def test_pack_robustness(country):
     pack = jurisdiction(country)
     header = (PACKS_DIR / f"{country.lower()}.toml").read_text().splitlines()[:3]
@@ -93,6 +97,40 @@ KNOWN = [
     ("CY", "super_reduced", "2023-07-21", "3"),
     ("GR", "standard", "2026-01-01", "24"),
     ("NO", "reduced", "2026-01-01", "15"),
+    # Issue 13 corrections, from the sources named in the packs.
+    ("EE", "press", "2024-12-31", "5"),
+    ("EE", "press", "2025-01-01", "9"),
+    ("LV", "fruit_vegetables", "2023-12-31", "5"),
+    ("LV", "fruit_vegetables", "2024-01-01", "12"),
+    ("LV", "books", "2026-01-01", "5"),
+    ("LV", "basic_food", "2026-06-30", "21"),
+    ("LV", "basic_food", "2026-07-01", "12"),
+    ("LV", "basic_food", "2027-07-01", "21"),
+    ("MT", "reduced_3", "2024-01-01", "12"),
+    ("CZ", "books", "2023-12-31", "10"),
+    ("CZ", "books", "2024-01-01", "0"),
+    ("SK", "books", "2024-12-31", "10"),
+    ("SK", "books", "2025-01-01", "5"),
+    ("SK", "basic_food", "2025-01-01", "5"),
+    ("SK", "medicines", "2025-01-01", "5"),
+    ("SK", "accommodation", "2025-01-01", "5"),
+    ("SK", "food", "2024-12-31", "20"),
+    ("SK", "food", "2025-01-01", "19"),
+    ("FI", "books", "2024-12-31", "10"),
+    ("FI", "books", "2025-01-01", "14"),
+    ("FI", "medicines", "2025-12-31", "14"),
+    ("FI", "passenger_transport", "2026-01-01", "13.5"),
+    ("FI", "accommodation", "2026-01-01", "13.5"),
+    ("FI", "press", "2026-01-01", "10"),
+    ("LT", "books", "2025-12-31", "9"),
+    ("LT", "books", "2026-01-01", "5"),
+    ("LT", "energy_heating", "2025-12-31", "9"),
+    ("LT", "energy_heating", "2026-01-01", "21"),
+    ("IE", "restaurant_catering", "2026-07-01", "9"),
+    ("IE", "hairdressing", "2026-07-01", "9"),
+    ("IE", "accommodation", "2026-06-30", "13.5"),
+    ("IE", "accommodation", "2026-07-01", "13.5"),
+    ("NO", "raw_fish", "2026-01-01", "11.11"),
 ]
 
 

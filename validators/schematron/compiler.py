@@ -39,7 +39,7 @@ _X = f"{{{XSL}}}"
 _V = f"{{{SVRL}}}"
 
 #: Bump when the generated XSLT changes, so cached stylesheets are rebuilt.
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 
 _MACRO_ATTRIBUTES = ("context", "test", "select", "value", "path", "subject")
 _NAME_CHAR = r"[\w.\-]"
@@ -345,8 +345,8 @@ def _compile_tree(schema: etree._Element, phase: str | None) -> str:
                 mode=mode,
                 priority=str(1000 + len(rules) - index),
             )
-            fired = etree.SubElement(template, f"{_V}fired-rule")
-            fired.set("context", rule.get("context", ""))
+            # No svrl:fired-rule: nothing reads it, and on a 5,000-line invoice it is
+            # most of the SVRL that Saxon writes and we parse (issue 14).
             for child in rule:
                 if child.tag == f"{_S}let":
                     w.variable(template, child)

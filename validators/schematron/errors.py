@@ -5,5 +5,3 @@ from schemas.errors import GatewayError
 
 class SchematronError(GatewayError):
     """A Schematron rule set cannot be compiled."""
-
-    status_code = 503

@@ -8,15 +8,28 @@ not shared between threads without the lock.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
 from schemas.artifacts import Artifact
-from validators.report import ArtifactRef, Finding, StageResult, severity_of, stage_failure
+from schemas.errors import ArtifactError, Problem, XmlInputError
+from validators.errors import StageRunError
+from validators.report import (
+    MAX_FINDINGS,
+    ArtifactRef,
+    Finding,
+    StageResult,
+    severity_of,
+    stage_failure,
+)
+from validators.schematron.errors import SchematronError
 
 _SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _BT = re.compile(r"\b(BT-\d+|BG-\d+)\b")
@@ -43,8 +56,12 @@ def _xslt_source(artifact: Artifact) -> str:
         from validators.schematron import compiled_xslt_path  # our ISO Schematron compiler
 
         return str(compiled_xslt_path(artifact.path))
-    raise ValueError(
-        f"artifact {artifact.name} of kind {artifact.kind} is not a Schematron rule set"
+    message = f"artifact {artifact.name} of kind {artifact.kind} is not a Schematron rule set"
+    raise ArtifactError(
+        message,
+        problems=[
+            Problem(field=artifact.name, message=message, rule="artifact.kind", value=artifact.kind)
+        ],
     )
 
 
@@ -56,34 +73,114 @@ def executable(artifact: Artifact) -> Any:
             processor = _saxon().new_xslt30_processor()
             compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact))
             if compiled is None:
-                raise RuntimeError(f"Saxon could not compile the rule set {artifact.name}")
+                raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
             _executables[artifact.sha256] = compiled
         return compiled
 
 
-def svrl_findings(svrl: str | bytes, stage_id: str) -> tuple[Finding, ...]:
-    """Reads the failed assertions and successful reports of an SVRL document."""
-    data = svrl.encode("utf-8") if isinstance(svrl, str) else svrl
-    root = etree.fromstring(
-        data, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+@dataclass(frozen=True)
+class SvrlResult:
+    """The findings read from one SVRL output, at most ``limit`` of them, and what was left out."""
+
+    findings: tuple[Finding, ...]
+    truncated: int = 0
+    fatal_left_out: bool = False
+
+
+def _finding(element: etree._Element, stage_id: str) -> Finding:
+    text_element = element.find(f"{_SVRL}text")
+    text = str(text_element.xpath("string()")) if text_element is not None else ""
+    message = " ".join(text.split())
+    term = _BT.search(message)
+    return Finding(
+        rule_id=element.get("id") or "(no id)",
+        severity=severity_of(element.get("flag") or element.get("role")),
+        location=element.get("location") or "",
+        message=message,
+        stage=stage_id,
+        business_term=term.group(1) if term else None,
     )
+
+
+def read_svrl(source: Any, stage_id: str, *, limit: int = MAX_FINDINGS) -> SvrlResult:
+    """Reads failed assertions and successful reports from an SVRL file or file object.
+
+    Streams the SVRL, so its size does not matter: the first ``limit`` findings are
+    kept, the rest are only counted (and checked for a fatal one).
+    """
     findings: list[Finding] = []
-    for element in root.iter(f"{_SVRL}failed-assert", f"{_SVRL}successful-report"):
-        text_element = element.find(f"{_SVRL}text")
-        text = str(text_element.xpath("string()")) if text_element is not None else ""
-        message = " ".join(text.split())
-        term = _BT.search(message)
-        findings.append(
-            Finding(
-                rule_id=element.get("id") or "(no id)",
-                severity=severity_of(element.get("flag") or element.get("role")),
-                location=element.get("location") or "",
-                message=message,
-                stage=stage_id,
-                business_term=term.group(1) if term else None,
+    left_out = 0
+    fatal_left_out = False
+    for _, element in etree.iterparse(
+        source,
+        events=("end",),
+        tag=(f"{_SVRL}failed-assert", f"{_SVRL}successful-report"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
+    ):
+        if len(findings) < limit:
+            findings.append(_finding(element, stage_id))
+        else:
+            left_out += 1
+            fatal_left_out = fatal_left_out or (
+                severity_of(element.get("flag") or element.get("role")) == "fatal"
             )
-        )
-    return tuple(findings)
+        element.clear()
+        # Drop what was read so far (fired rules, earlier findings): memory stays flat.
+        while element.getprevious() is not None:
+            parent = element.getparent()
+            if parent is None:
+                break
+            del parent[0]
+    return SvrlResult(tuple(findings), left_out, fatal_left_out)
+
+
+def svrl_findings(svrl: str | bytes, stage_id: str) -> tuple[Finding, ...]:
+    """Reads every failed assertion and successful report of an SVRL document (no cap)."""
+    import io
+
+    data = svrl.encode("utf-8") if isinstance(svrl, str) else svrl
+    return read_svrl(io.BytesIO(data), stage_id, limit=len(data)).findings
+
+
+# Saxon's XML parser refusing the document (too many attributes, a name too long):
+# the document's fault, not the rule set's.
+_PARSER_REFUSAL = re.compile(r"SXXP0003|JAXP\d+")
+
+
+def _refused_by_parser(exc: Exception) -> XmlInputError | None:
+    text = str(exc)
+    if not _PARSER_REFUSAL.search(text):
+        return None
+    reason = " ".join(text.split())
+    marker = reason.find("JAXP")
+    return XmlInputError(
+        "refused-by-rule-engine",
+        "the rule engine's XML parser refused the document: "
+        + (reason[marker:] if marker >= 0 else reason)[:300],
+    )
+
+
+class Source:
+    """A document (XML text) that Saxon parses at most once for all the rule sets run over it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._node: Any = None
+
+    def node(self) -> Any:
+        """The parsed Saxon node (call with ``_lock`` held: Saxon objects are not thread-safe)."""
+        if self._node is None:
+            self._node = _saxon().parse_xml(xml_text=self.text)
+        return self._node
+
+
+def _transform_to_file(artifact: Artifact, document: str | Source, output: str) -> None:
+    with _lock:
+        compiled = executable(artifact)
+        source = document if isinstance(document, Source) else Source(document)
+        compiled.transform_to_file(xdm_node=source.node(), output_file=output)
 
 
 def transform(artifact: Artifact, document: str) -> str:
@@ -91,34 +188,55 @@ def transform(artifact: Artifact, document: str) -> str:
     with _lock:
         compiled = executable(artifact)
         node = _saxon().parse_xml(xml_text=document)
-        compiled.clear_xsl_messages() if hasattr(compiled, "clear_xsl_messages") else None
         output = compiled.transform_to_string(xdm_node=node)
     if output is None:
-        raise RuntimeError("the rule set produced no output")
+        raise StageRunError(artifact.name, "the rule set produced no output")
     return str(output)
 
 
-def run(stage_id: str, artifact: Artifact, document: str) -> StageResult:
-    """Validates a document (XML text) with a Schematron rule set."""
+def run(
+    stage_id: str, artifact: Artifact, document: str | Source, *, limit: int = MAX_FINDINGS
+) -> StageResult:
+    """Validates a document (XML text) with a Schematron rule set, keeping at most ``limit`` findings.
+
+    Pass a :class:`Source` to share one Saxon parse between the rule sets of a profile.
+
+    Raises:
+        XmlInputError: Saxon's own XML parser refused the document (a limit of its own).
+    """
     started = time.perf_counter()
     ref = ArtifactRef(artifact.name, artifact.version, artifact.sha256)
+    # The SVRL goes to a temporary file and is read back streaming, so a document
+    # that fires a rule a million times costs disk for a moment, not memory.
+    descriptor, output = tempfile.mkstemp(prefix="egw-svrl-", suffix=".xml")
+    os.close(descriptor)
     try:
-        findings = svrl_findings(transform(artifact, document), stage_id)
-    except Exception as exc:  # noqa: BLE001 - any failure inside Saxon makes the stage "error"
-        detail = f"the rule set {artifact.name} {artifact.version} failed to run: {exc}"
-        return StageResult(
-            stage=stage_id,
-            outcome="error",
-            findings=(stage_failure(stage_id, "EGW-STAGE-ERROR", detail),),
-            duration=time.perf_counter() - started,
-            artifact=ref,
-            detail=detail,
-        )
-    fatal = any(f.severity == "fatal" for f in findings)
+        try:
+            _transform_to_file(artifact, document, output)
+            if os.path.getsize(output) == 0:
+                raise StageRunError(artifact.name, "the rule set produced no output")
+            svrl = read_svrl(output, stage_id, limit=limit)
+        except Exception as exc:  # noqa: BLE001 - any failure inside Saxon makes the stage "error"
+            refused = _refused_by_parser(exc)
+            if refused is not None:
+                raise refused from None
+            detail = f"the rule set {artifact.name} {artifact.version} failed to run: {exc}"
+            return StageResult(
+                stage=stage_id,
+                outcome="error",
+                findings=(stage_failure(stage_id, "EGW-STAGE-ERROR", detail),),
+                duration=time.perf_counter() - started,
+                artifact=ref,
+                detail=detail,
+            )
+    finally:
+        os.unlink(output)
+    fatal = svrl.fatal_left_out or any(f.severity == "fatal" for f in svrl.findings)
     return StageResult(
         stage=stage_id,
         outcome="invalid" if fatal else "valid",
-        findings=findings,
+        findings=svrl.findings,
         duration=time.perf_counter() - started,
         artifact=ref,
+        truncated=svrl.truncated,
     )

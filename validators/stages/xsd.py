@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from functools import cache
+from itertools import islice
 from typing import Any, cast
 
 from lxml import etree
 
 from schemas.artifacts import Artifact
-from validators.report import ArtifactRef, Finding, StageResult
+from validators.report import MAX_FINDINGS, ArtifactRef, Finding, StageResult
 
 
 @cache
@@ -28,13 +29,20 @@ def _compiled(path: str) -> tuple[etree.XMLSchema, threading.Lock]:
     return schema, threading.Lock()
 
 
-def run(stage_id: str, artifact: Artifact, tree: etree._ElementTree) -> StageResult:
-    """Validates a parsed document against an XSD artifact."""
+def run(
+    stage_id: str, artifact: Artifact, tree: etree._ElementTree, *, limit: int = MAX_FINDINGS
+) -> StageResult:
+    """Validates a parsed document against an XSD artifact, keeping at most ``limit`` findings."""
     started = time.perf_counter()
     schema, lock = _compiled(str(artifact.path))
+    total = 0
     with lock:
         ok = schema.validate(tree)
-        errors: list[Any] = list(cast(Iterable[Any], schema.error_log)) if not ok else []
+        errors: list[Any] = []
+        if not ok:
+            log = schema.error_log
+            total = len(cast(Sized, log))
+            errors = list(islice(cast(Iterable[Any], log), max(limit, 0)))
     findings = tuple(
         Finding(
             rule_id="XSD",
@@ -51,4 +59,5 @@ def run(stage_id: str, artifact: Artifact, tree: etree._ElementTree) -> StageRes
         findings=findings,
         duration=time.perf_counter() - started,
         artifact=ArtifactRef(artifact.name, artifact.version, artifact.sha256),
+        truncated=total - len(findings) if total > len(findings) else 0,
     )

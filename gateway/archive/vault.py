@@ -1,0 +1,122 @@
+"""Data keys in the database, wrapped by the key-encryption key; shredding and KEK rotation.
+
+Only this module unwraps keys. A destroyed key leaves its row (so the record can
+say "shredded" instead of "missing") with the wrapped bytes gone.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from gateway.archive.envelope import KeyChain, new_data_key
+from gateway.archive.errors import ArchiveKeyError, RecordShredded
+from gateway.ids import new_id
+from gateway.tables import DataKey, KeyMaterial
+
+_INSERT_KEY = insert(DataKey.__table__)  # type: ignore[attr-defined]
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (microsecond precision, which both databases keep)."""
+    return datetime.now(UTC)
+
+
+class Vault:
+    """Creates, opens and destroys data keys under a chain of key-encryption keys."""
+
+    def __init__(self, keks: KeyChain) -> None:
+        self.keks = keks
+        self._material: dict[str, bytes] = {}
+
+    def new_key(self, session: Session, tenant_id: str) -> tuple[str, bytes]:
+        """A new data key for one record: (its id, its bytes). The row joins the caller's transaction."""
+        key = new_data_key()
+        key_id = new_id()
+        session.connection().execute(
+            _INSERT_KEY,
+            {
+                "id": key_id,
+                "tenant_id": tenant_id,
+                "kek_id": self.keks.current.key_id,
+                "wrapped": base64.b64encode(self.keks.current.wrap(key)).decode("ascii"),
+                "created_at": utcnow(),
+                "destroyed_at": None,
+            },
+        )
+        return key_id, key
+
+    def open_key(self, session: Session, key_id: str) -> bytes:
+        """The bytes of a data key.
+
+        Raises:
+            RecordShredded: The key was destroyed when its record was purged.
+            ArchiveKeyError: The key row is missing or does not unwrap.
+        """
+        row = session.get(DataKey, key_id)
+        if row is None:
+            raise ArchiveKeyError(f"data key {key_id} is missing")
+        if row.wrapped is None or row.kek_id is None:
+            raise RecordShredded(f"data key {key_id} was destroyed (record purged)")
+        return self.keks.get(row.kek_id).unwrap(base64.b64decode(row.wrapped))
+
+    def destroy(self, session: Session, key_id: str) -> bool:
+        """Destroys a data key (crypto-shredding); False when it was already gone."""
+        row = session.get(DataKey, key_id)
+        if row is None or row.wrapped is None:
+            return False
+        row.wrapped = None
+        row.kek_id = None
+        row.destroyed_at = utcnow()
+        session.add(row)
+        return True
+
+    def material(self, session: Session, name: str) -> bytes:
+        """A gateway-wide secret (e.g. the blind-index key), created on first use."""
+        cached = self._material.get(name)
+        if cached is not None:
+            return cached
+        row = session.get(KeyMaterial, name)
+        if row is None:
+            secret = os.urandom(32)
+            row = KeyMaterial(
+                name=name,
+                kek_id=self.keks.current.key_id,
+                wrapped=base64.b64encode(self.keks.current.wrap(secret)).decode("ascii"),
+                created_at=utcnow(),
+            )
+            session.add(row)
+            session.flush()
+        else:
+            secret = self.keks.get(row.kek_id).unwrap(base64.b64decode(row.wrapped))
+        self._material[name] = secret
+        return secret
+
+    def rotate(self, session: Session) -> int:
+        """Re-wraps every live key under the current KEK; returns how many were re-wrapped.
+
+        Afterwards the previous KEKs open nothing: no wrapped key made by them is left.
+        """
+        current = self.keks.current
+        count = 0
+        for row in session.exec(select(DataKey).where(DataKey.wrapped.is_not(None))).all():  # type: ignore[union-attr]
+            if row.kek_id == current.key_id or row.wrapped is None or row.kek_id is None:
+                continue
+            key = self.keks.get(row.kek_id).unwrap(base64.b64decode(row.wrapped))
+            row.wrapped = base64.b64encode(current.wrap(key)).decode("ascii")
+            row.kek_id = current.key_id
+            session.add(row)
+            count += 1
+        for material in session.exec(select(KeyMaterial)).all():
+            if material.kek_id == current.key_id:
+                continue
+            secret = self.keks.get(material.kek_id).unwrap(base64.b64decode(material.wrapped))
+            material.wrapped = base64.b64encode(current.wrap(secret)).decode("ascii")
+            material.kek_id = current.key_id
+            session.add(material)
+            count += 1
+        return count

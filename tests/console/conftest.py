@@ -1,0 +1,3 @@
+"""Console fixtures: the API apps (SQLite and PostgreSQL, two tenants)."""
+
+from tests.api.conftest import backend, gateway, postgres_database  # noqa: F401
