@@ -7,6 +7,7 @@ REQUIRE_POSTGRES=1 (CI), which makes them fail instead.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -190,13 +191,33 @@ class LiveServer:
     env: dict[str, str]
     erp_key: str
 
+    @property
+    def log_path(self) -> Path:
+        """The server's stderr (with every thread's stack, should it ever hang at a stop)."""
+        return self.data_dir.parent / f"{self.data_dir.name}-server.log"
+
     def stop(self, *, kill: bool = False) -> None:
-        if self.process.poll() is None:
-            if kill:
-                self.process.kill()
-            else:
-                self.process.terminate()
+        if self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
             self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # A request that never finishes: SIGABRT makes faulthandler (-X faulthandler)
+            # write every thread's stack to the log, so the failure says where it hangs.
+            self.process.send_signal(signal.SIGABRT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+            log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            raise AssertionError(
+                f"the server did not stop within 20 s; its stderr and thread stacks:\n{log[-20000:]}"
+            ) from None
 
 
 def start_server(
@@ -216,9 +237,15 @@ def start_server(
         )
         erp_key = bootstrap_keys(data_dir)["EGW_ERP_KEY"]
     port = free_port()
+    # stderr to a file, not a pipe nobody reads while the server runs (a full pipe
+    # would block every thread that logs); read back when the server fails.
+    log_path = data_dir.parent / f"{data_dir.name}-server.log"
+    log_file = log_path.open("ab")
     process = subprocess.Popen(
         [
             sys.executable,
+            "-X",
+            "faulthandler",
             "-m",
             "uvicorn",
             "gateway.app:create_app",
@@ -234,15 +261,14 @@ def start_server(
         ],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
     )
+    log_file.close()  # the child holds its own descriptor
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"server exited: {process.stderr.read().decode() if process.stderr else ''}"
-            )
+            raise RuntimeError(f"server exited: {log_path.read_text(errors='replace')[-5000:]}")
         try:
             if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                 return LiveServer(process, base_url, data_dir, env, erp_key)
