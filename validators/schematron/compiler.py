@@ -25,12 +25,18 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
 from validators.schematron.errors import SchematronError
-from validators.schematron.fast import context_select, hash_code_lists
+from validators.schematron.fast import (
+    ATTRIBUTE_KEY,
+    context_select,
+    hash_code_lists,
+    index_attribute_scans,
+)
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -39,8 +45,8 @@ _S = f"{{{SCH}}}"
 _X = f"{{{XSL}}}"
 _V = f"{{{SVRL}}}"
 
-#: Bump when the generated XSLT changes, so cached stylesheets are rebuilt
-#: (and recorded fast-form verdicts, keyed by it, no longer apply).
+#: The compiler's version; cache keys and fast-form verdicts also hash this
+#: module's and ``fast.py``'s code, so any change rebuilds and needs a new verdict.
 COMPILER_VERSION = "3"
 
 _MACRO_ATTRIBUTES = ("context", "test", "select", "value", "path", "subject")
@@ -305,18 +311,19 @@ def _assertion(
             _message(w, element, diagnostic)
 
 
-def _hash_code_lists(schema: etree._Element) -> dict[str, str]:
-    """Rewrites code-list scans in every XPath attribute; returns the maps they need."""
+def _fast_rewrites(schema: etree._Element) -> dict[str, str]:
+    """Rewrites code-list and attribute scans in every test and let; returns the maps needed."""
     maps: dict[str, str] = {}
     for element in schema.iter(f"{_S}assert", f"{_S}report", f"{_S}let"):
         for attribute in ("test", "value"):
             if attribute in element.attrib:
-                element.set(attribute, hash_code_lists(element.get(attribute, ""), maps))
+                rewritten = hash_code_lists(element.get(attribute, ""), maps)
+                element.set(attribute, index_attribute_scans(rewritten))
     return maps
 
 
 def _compile_tree(schema: etree._Element, phase: str | None, *, fast: bool) -> str:
-    maps = _hash_code_lists(schema) if fast else {}
+    maps = _fast_rewrites(schema) if fast else {}
     namespaces = _namespaces(schema)
     w = _Writer(namespaces)
     # Foreign XSLT at schema level (functions, keys, includes) goes to the top level.
@@ -325,6 +332,10 @@ def _compile_tree(schema: etree._Element, phase: str | None, *, fast: bool) -> s
             w.root.append(copy.deepcopy(element))
     for name, constructor in maps.items():
         w.add(w.root, "variable", name=name, select=constructor)
+    if fast:
+        w.add(
+            w.root, "key", name=ATTRIBUTE_KEY, match="@*[namespace-uri() = '']", use="local-name()"
+        )
     for let in schema.findall(f"{_S}let"):
         w.variable(w.root, let)
     patterns = _active_patterns(schema, phase)
@@ -385,7 +396,7 @@ def _targets(pattern: etree._Element) -> str | None:
     selects = [context_select(rule.get("context", "")) for rule in pattern.findall(f"{_S}rule")]
     if not selects or any(s is None for s in selects):
         return None
-    return " | ".join(f"({s})" for s in selects if s)
+    return " | ".join(dict.fromkeys(f"({s})" for s in selects if s))
 
 
 def compile_schematron(
@@ -433,8 +444,18 @@ def _cache_root() -> Path:
     )
 
 
+@cache
+def _code_digest() -> str:
+    """The hash of the compiler's own code: a changed compiler never reuses old output."""
+    digest = hashlib.sha256()
+    for module in ("compiler.py", "fast.py"):
+        digest.update(Path(__file__).with_name(module).read_bytes())
+    return digest.hexdigest()
+
+
 def _key_prefix(phase: str | None, fast: bool) -> bytes:
-    return f"{COMPILER_VERSION}|{phase or ''}|{'fast' if fast else 'original'}".encode()
+    form = "fast" if fast else "original"
+    return f"{COMPILER_VERSION}|{_code_digest()}|{phase or ''}|{form}".encode()
 
 
 def sources_digest(path: Path, *, phase: str | None = None, fast: bool = False) -> str:

@@ -6,10 +6,14 @@ the original form of every rule set on every corpus document:
 
 * **Targeted contexts.** The ISO skeleton walks the whole tree once per pattern
   and asks every node which rule matches. A pattern whose rule contexts are
-  plain path patterns instead applies its templates to the union of those
-  contexts as select expressions (``cac:InvoiceLine`` becomes ``//cac:InvoiceLine``).
+  plain path patterns instead applies its templates to the nodes their steps
+  name (``cac:X[p]/cbc:Y`` becomes ``//cac:X/cbc:Y``): a superset of the matches.
   The templates, their match patterns and priorities stay, so the first
-  matching rule of a pattern still wins.
+  matching rule of a pattern still wins and a node no rule matches is left
+  alone. Predicates stay out of the select because an error in a pattern means
+  "no match" while the same error in an expression stops the transformation
+  (Peppol's ``cac:AccountingSupplierParty[$isGreekSender]`` on a document with
+  two supplier countries).
 * **Hashed code lists.** ``contains(' A B C ', concat(' ', X, ' '))`` scans the
   whole list for every value; a value without a space is looked up in a map of
   the list's space-delimited tokens instead (see :func:`hash_code_lists`).
@@ -63,40 +67,100 @@ def split_top_level(text: str, separator: str) -> list[str]:
 
 def _without_predicates(text: str) -> str:
     """The steps of a path pattern with every ``[…]`` predicate left out."""
+    return _filter_predicates(text, keep_safe=False)
+
+
+def _filter_predicates(text: str, *, keep_safe: bool = True) -> str:
+    """The steps of a path pattern with the predicates that might raise an error left out."""
     kept: list[str] = []
+    predicate_start = -1
     predicate_depth = 0
-    for _, char, _depth in _scan(text):
+    for index, char, _depth in _scan(text):
         if char == "[":
             predicate_depth += 1
+            if predicate_depth == 1:
+                predicate_start = index
         elif char == "]":
             predicate_depth -= 1
+            if (
+                predicate_depth == 0
+                and keep_safe
+                and _cannot_fail(text[predicate_start + 1 : index])
+            ):
+                kept.append(text[predicate_start : index + 1])
         elif predicate_depth == 0:
             kept.append(char)
     return "".join(kept)
 
 
-def context_select(context: str) -> str | None:
-    """The select expression, from the document node, of the nodes a rule context matches.
+_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NAME_TEST = re.compile(r"(ends-with|starts-with|contains)\(\s*(local-)?name\(\)\s*,\s*''\s*\)")
+_SAFE_TOKEN = re.compile(
+    r"\s+|''|!=|=|\(|\)|\[|\]|\||//?|@|\*|\.\.?|::|(?:not|exists|empty)\s*\(|(?:local-)?name\(\)"
+    r"|(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*(?!\s*\()"
+)
 
-    None when the context is not a plain path pattern over elements and attributes
-    (the pattern then keeps the full tree walk).
+
+def _cannot_fail(predicate: str) -> bool:
+    """Whether a predicate can never raise a dynamic error (so it may filter a select).
+
+    Only steps, ``and``/``or``, ``not``/``exists``/``empty``, ``name()`` tests and
+    ``=``/``!=`` against strings or nodes qualify: no numbers, variables, casts or
+    functions that take one item (``normalize-space(cbc:ID)`` fails on two IDs).
+
+    >>> _cannot_fail("ends-with(name(), 'Amount') and not(ancestor::cac:Price/cac:X)")
+    True
+    >>> _cannot_fail("@schemeID = '0088'"), _cannot_fail("normalize-space(cbc:ID) = 'S'")
+    (True, False)
+    >>> _cannot_fail("cbc:ChargeIndicator = false()"), _cannot_fail("$flag"), _cannot_fail("1")
+    (False, False, False)
+    """
+    text = _NAME_TEST.sub("name()", _STRING.sub("''", predicate))
+    position = 0
+    while position < len(text):
+        match = _SAFE_TOKEN.match(text, position)
+        if match is None or not match.group(0):
+            return False
+        position = match.end()
+    return True
+
+
+def context_select(context: str) -> str | None:
+    """A select expression, from the document node, of every node a rule context can match.
+
+    The steps of the pattern without their predicates. None when the context is not
+    a plain path pattern over elements and attributes (the pattern then keeps the
+    full tree walk).
 
     >>> context_select("cac:InvoiceLine | /ubl:Invoice/cbc:Note[1]")
-    '//cac:InvoiceLine | /ubl:Invoice/cbc:Note[1]'
+    '//cac:InvoiceLine | /ubl:Invoice/cbc:Note'
     >>> context_select("//*[not(*)]")
     '//*[not(*)]'
+    >>> context_select("cac:TaxCategory[normalize-space(cbc:ID) = 'S']/cbc:Percent")
+    '//cac:TaxCategory/cbc:Percent'
+    >>> context_select("(/a/b | /c/b)[$flag]")
+    '/a/b | /c/b'
     >>> context_select("text()") is None
     True
     """
     selects: list[str] = []
     for alternative in (a.strip() for a in split_top_level(context, "|")):
-        steps = _without_predicates(alternative)
+        if alternative.startswith("("):
+            # A parenthesised union with predicates only: the union's own steps.
+            end = _call_end(alternative, 0)
+            inner = context_select(alternative[1 : end - 1])
+            if inner is None or _without_predicates(alternative[end:]).strip():
+                return None
+            selects.append(inner)
+            continue
+        steps = _filter_predicates(alternative)
         if not alternative or _NOT_A_PATH.search(alternative) or _NON_ELEMENT_STEP.search(steps):
             return None
-        if alternative.startswith("/"):
-            selects.append(alternative)  # "/", "/a/b" and "//a" select what they match
-        elif _NAME_START.match(alternative):
-            selects.append("//" + alternative)
+        steps = steps.strip()
+        if steps.startswith("/"):
+            selects.append(steps)  # "/", "/a/b" and "//a" select what they match
+        elif _NAME_START.match(steps):
+            selects.append("//" + steps)
         else:
             return None
     return " | ".join(selects)
@@ -153,3 +217,36 @@ def hash_code_lists(expression: str, maps: dict[str, str]) -> str:
         position = contains_end
     output.append(expression[position:])
     return "".join(output)
+
+
+#: The key over every attribute in no namespace, by local name (see :func:`index_attribute_scans`).
+ATTRIBUTE_KEY = "egw_attributes"
+_ATTRIBUTE_SCAN = re.compile(r"(?<=[(,])(\s*)//@([A-Za-z_][\w.\-]*)(?=\s*[),])")
+
+
+def index_attribute_scans(expression: str) -> str:
+    """Replaces whole-document attribute scans ``//@name`` by a lookup in an attribute key.
+
+    ``//@schemeName`` visits every node of the document; the key
+    ``egw_attributes`` (every no-namespace attribute by local name) is built in one
+    pass and returns the same nodes in document order. Only a scan that is a whole
+    function argument is replaced (``not(//@x)``, ``count(//@x)``): no further step
+    or predicate follows it.
+
+    >>> index_attribute_scans("not(//@schemeName) and count(//@name, 1) and not(//@x[1])")
+    "not(key('egw_attributes', 'schemeName')) and count(key('egw_attributes', 'name'), 1) and not(//@x[1])"
+    """
+    in_string = _string_positions(expression)
+    return _ATTRIBUTE_SCAN.sub(
+        lambda m: (
+            m.group(0)
+            if m.start() in in_string
+            else f"{m.group(1)}key('{ATTRIBUTE_KEY}', '{m.group(2)}')"
+        ),
+        expression,
+    )
+
+
+def _string_positions(text: str) -> set[int]:
+    outside = {index for index, _, _ in _scan(text)}
+    return set(range(len(text))) - outside
