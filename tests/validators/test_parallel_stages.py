@@ -76,6 +76,12 @@ def test_small_documents_never_leave_the_process(corpus_dir, artifacts_dir, monk
 
     monkeypatch.setattr(pool, "submit", refuse)
     data = corpus_files("ubl", "valid")[0].read_bytes()
-    assert len(data) < pool.PARALLEL_MIN_BYTES
+    assert len(data) < pool.SUGGESTED_MIN_BYTES
     ruleset = ruleset_for("peppol-bis-3", "ubl-invoice")
     run_ruleset(ruleset, parse_xml(data), document_sha256="x")
+    run_ruleset(
+        ruleset,
+        parse_xml(data),
+        document_sha256="x",
+        parallel_min_bytes=pool.SUGGESTED_MIN_BYTES,
+    )

@@ -4,9 +4,14 @@ Saxon runs a transformation on one core, and this process runs one at a time
 (its Saxon objects sit behind a lock). For a big document the EN 16931 and the
 Peppol rule sets take about 0.5 s and 0.3 s: a warm worker process runs the
 later Schematron stages over its own parse of the same text while this process
-runs the first. Below :data:`PARALLEL_MIN_BYTES` shipping the text and parsing
-it twice costs more than it saves, so small documents never leave the process.
-A worker that fails in any way is not trusted: the stage runs here instead.
+runs the first. Below a size threshold shipping the text and parsing it twice
+costs more than it saves, so small documents never leave the process. A worker
+that fails in any way is not trusted: the stage runs here instead.
+
+Off by default: measured on the shared 2-core build machine (load 8-9), the
+worker made a 5,000-line Peppol invoice slower (2.8 s vs 2.1-2.5 s), as there
+was no idle core to run it on. ``bench/validate.py`` measures both; pass
+``parallel_min_bytes`` to ``validators.run_ruleset`` where a core is free.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ from validators.report import StageResult
 from validators.schematron.verdict import Form
 from validators.stages import schematron
 
-#: Documents from this size (characters of XML text) run their stages in parallel.
-PARALLEL_MIN_BYTES = 1_000_000
+#: Documents from this size (characters of XML text) run their stages in parallel;
+#: None: never (the default until it is measured to pay, see above).
+PARALLEL_MIN_BYTES: int | None = None
+
+#: The size from which it is worth trying where a core is free (the benchmark uses it).
+SUGGESTED_MIN_BYTES = 1_000_000
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
