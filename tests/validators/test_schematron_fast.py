@@ -145,3 +145,27 @@ def test_a_parenthesised_union_with_a_predicate_is_targeted(tmp_path):
     assert 'select="(/r/a | /r/b)"' in text
     findings, _ = _both(tmp_path, schema, "<r><a/></r>")
     assert findings == []
+
+
+def test_a_fast_form_that_cannot_be_built_falls_back_to_the_original(tmp_path, monkeypatch):
+    source = tmp_path / "rules.sch"
+    source.write_text(
+        HEAD + '<pattern><rule context="a"><assert id="A" test="false()">a</assert></rule>'
+        "</pattern></schema>"
+    )
+    artifact = Artifact("fallback-test", "1", "sch", source, "f" * 63 + "0", "test")
+    monkeypatch.setattr(schematron, "chosen_form", lambda artifact, key: "fast")
+    real_source = schematron._xslt_source
+
+    def broken_fast(artifact, form):
+        if form == "fast":
+            raise OSError("cache folder not writable")
+        return real_source(artifact, form)
+
+    monkeypatch.setattr(schematron, "_xslt_source", broken_fast)
+    assert schematron.resolve_form(artifact) == "fast"
+    result = schematron.run("t", artifact, "<a/>")
+    assert result.outcome == "invalid" and [f.rule_id for f in result.findings] == ["A"]
+    assert schematron.resolve_form(artifact) == "original"
+    with pytest.raises(OSError):
+        schematron.executable(artifact, form="fast")  # forced: no silent substitute

@@ -101,12 +101,23 @@ _SAFE_TOKEN = re.compile(
 )
 
 
+# Operators that can fail (value comparisons, arithmetic, casts) or that are not
+# steps; spelled as names, so the token pattern alone would let them through.
+_OPERATOR_WORDS = frozenset(
+    "eq ne lt le gt ge is div idiv mod to cast castable treat instance as of"
+    " union intersect except return satisfies some every for let if then else".split()
+)
+# "*" is a name test only right after a step separator or an opening bracket.
+_MULTIPLY = re.compile(r"[^/\[(@:\s]\s*\*|[^/\[(@:]\s+\*")
+
+
 def _cannot_fail(predicate: str) -> bool:
     """Whether a predicate can never raise a dynamic error (so it may filter a select).
 
     Only steps, ``and``/``or``, ``not``/``exists``/``empty``, ``name()`` tests and
-    ``=``/``!=`` against strings or nodes qualify: no numbers, variables, casts or
-    functions that take one item (``normalize-space(cbc:ID)`` fails on two IDs).
+    ``=``/``!=`` against strings or nodes qualify: no numbers, variables, casts,
+    value comparisons, arithmetic or functions that take one item
+    (``normalize-space(cbc:ID)`` fails on two IDs).
 
     >>> _cannot_fail("ends-with(name(), 'Amount') and not(ancestor::cac:Price/cac:X)")
     True
@@ -114,12 +125,16 @@ def _cannot_fail(predicate: str) -> bool:
     (True, False)
     >>> _cannot_fail("cbc:ChargeIndicator = false()"), _cannot_fail("$flag"), _cannot_fail("1")
     (False, False, False)
+    >>> _cannot_fail("cbc:A eq 'x'"), _cannot_fail("cbc:A * cbc:B"), _cannot_fail("not(*) and cac:B/*")
+    (False, False, True)
     """
     text = _NAME_TEST.sub("name()", _STRING.sub("''", predicate))
+    if _MULTIPLY.search(text):
+        return False
     position = 0
     while position < len(text):
         match = _SAFE_TOKEN.match(text, position)
-        if match is None or not match.group(0):
+        if match is None or not match.group(0) or match.group(0) in _OPERATOR_WORDS:
             return False
         position = match.end()
     return True

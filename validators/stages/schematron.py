@@ -98,25 +98,42 @@ def resolve_form(artifact: Artifact, form: Form = "auto") -> Form:
         if artifact.sha256 not in _resolved:
             from validators.schematron.compiler import sources_digest
 
-            source = _fast_source(artifact) if artifact.kind in ("sch", "xslt") else None
-            key = sources_digest(source.path, fast=True) if source is not None else None
+            try:
+                source = _fast_source(artifact) if artifact.kind in ("sch", "xslt") else None
+                key = sources_digest(source.path, fast=True) if source is not None else None
+            except (ArtifactError, OSError):
+                key = None  # no usable source for a fast form: the original runs
             _resolved[artifact.sha256] = chosen_form(artifact, key)
         return _resolved[artifact.sha256]
 
 
 def executable(artifact: Artifact, *, form: Form = "auto") -> Any:
-    """Returns the Saxon executable of a rule set in a form, compiling it on first use."""
+    """Returns the Saxon executable of a rule set in a form, compiling it on first use.
+
+    In ``auto``, a fast form that cannot be built falls back to the original for good.
+    """
     with _lock:
         chosen = resolve_form(artifact, form)
         key = f"{artifact.sha256}:{chosen}"
         compiled = _executables.get(key)
         if compiled is None:
-            processor = _saxon().new_xslt30_processor()
-            compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact, chosen))
-            if compiled is None:
-                raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
+            try:
+                compiled = _compile(artifact, chosen)
+            except Exception:  # noqa: BLE001 - Saxon raises its own API error type
+                if form != "auto" or chosen != "fast":
+                    raise
+                _resolved[artifact.sha256] = "original"
+                return executable(artifact, form="original")
             _executables[key] = compiled
         return compiled
+
+
+def _compile(artifact: Artifact, form: Form) -> Any:
+    processor = _saxon().new_xslt30_processor()
+    compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact, form))
+    if compiled is None:
+        raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
+    return compiled
 
 
 @dataclass(frozen=True)
