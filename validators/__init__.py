@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import Future
+from dataclasses import replace
 
 from lxml import etree
 
@@ -22,6 +24,8 @@ from schemas.xml_input import DEFAULT_MAX_BYTES, parse_xml
 from validators.errors import RuleSetUnavailable
 from validators.report import MAX_FINDINGS, Finding, Report, StageResult, stage_failure
 from validators.ruleset import DocumentSyntax, RuleSet, Stage, ruleset_for
+from validators.schematron.verdict import Form
+from validators.stages import pool
 from validators.stages import schematron as schematron_stage
 from validators.stages import xsd as xsd_stage
 
@@ -93,7 +97,11 @@ def _stage_artifact(stage: Stage) -> Artifact:
 
 
 def _run_stage(
-    stage: Stage, tree: etree._ElementTree, source: schematron_stage.Source, limit: int
+    stage: Stage,
+    tree: etree._ElementTree,
+    source: schematron_stage.Source,
+    limit: int,
+    form: Form,
 ) -> StageResult:
     try:
         artifact = _stage_artifact(stage)
@@ -107,11 +115,55 @@ def _run_stage(
         )
     if stage.kind == "xsd":
         return xsd_stage.run(stage.id, artifact, tree, limit=limit)
-    return schematron_stage.run(stage.id, artifact, source, limit=limit)
+    return schematron_stage.run(stage.id, artifact, source, limit=limit, form=form)
 
 
-def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: str) -> Report:
+def _start_ahead(
+    ruleset: RuleSet, source: schematron_stage.Source, form: Form, min_bytes: int | None
+) -> dict[str, tuple[Future[StageResult], Artifact]]:
+    """Starts the Schematron stages after the first in the worker process, for big documents."""
+    stages = [s for s in ruleset.stages if s.kind == "schematron"]
+    if (
+        min_bytes is None
+        or len(source.text) < min_bytes
+        or len(stages) < 2
+        or any(s.stop_on_fatal for s in ruleset.stages)  # a skipped stage must not run
+    ):
+        return {}
+    ahead = {}
+    for stage in stages[1:]:
+        try:
+            artifact = _stage_artifact(stage)
+        except ArtifactError:
+            continue  # the loop records it as not available
+        future = pool.submit(stage.id, artifact, source.text, limit=MAX_FINDINGS, form=form)
+        if future is not None:
+            ahead[stage.id] = (future, artifact)
+    return ahead
+
+
+def _capped(result: StageResult, limit: int) -> StageResult:
+    """A stage result cut to ``limit`` findings, as if it had been run with that limit."""
+    excess = len(result.findings) - limit
+    if excess <= 0:
+        return result
+    return replace(result, findings=result.findings[:limit], truncated=result.truncated + excess)
+
+
+def run_ruleset(
+    ruleset: RuleSet,
+    tree: etree._ElementTree,
+    *,
+    document_sha256: str,
+    schematron_form: Form = "auto",
+    parallel_min_bytes: int | None = pool.PARALLEL_MIN_BYTES,
+) -> Report:
     """Runs every stage of a rule set over a parsed document: the runner is this one loop.
+
+    ``schematron_form`` forces the original or the fast form of the Schematron
+    stages (the benchmark); ``auto`` runs each in the form its verdict allows.
+    From ``parallel_min_bytes`` of XML (None: never) the Schematron stages after
+    the first run in a worker process meanwhile (``validators.stages.pool``).
 
     The report holds at most ``MAX_FINDINGS`` findings in all; later stages still
     run (their outcome counts) but only add to the ``truncated`` count.
@@ -121,6 +173,7 @@ def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: 
     """
     # One Saxon parse for every Schematron stage of the rule set.
     source = schematron_stage.Source(etree.tostring(tree, encoding="unicode"))
+    ahead = _start_ahead(ruleset, source, schematron_form, parallel_min_bytes)
     results: list[StageResult] = []
     kept = 0
     stopped_by: str | None = None
@@ -135,7 +188,15 @@ def run_ruleset(ruleset: RuleSet, tree: etree._ElementTree, *, document_sha256: 
             )
             continue
         started = time.perf_counter()
-        result = _run_stage(stage, tree, source, max(MAX_FINDINGS - kept, 0))
+        limit = max(MAX_FINDINGS - kept, 0)
+        if stage.id in ahead:
+            future, artifact = ahead[stage.id]
+            result = pool.result(
+                future, stage.id, artifact, source, limit=MAX_FINDINGS, form=schematron_form
+            )
+            result = _capped(result, limit)
+        else:
+            result = _run_stage(stage, tree, source, limit, schematron_form)
         kept += len(result.findings)
         if result.duration == 0.0:
             result = StageResult(**{**result.__dict__, "duration": time.perf_counter() - started})

@@ -25,11 +25,18 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
 from validators.schematron.errors import SchematronError
+from validators.schematron.fast import (
+    ATTRIBUTE_KEY,
+    context_select,
+    hash_code_lists,
+    index_attribute_scans,
+)
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -38,8 +45,9 @@ _S = f"{{{SCH}}}"
 _X = f"{{{XSL}}}"
 _V = f"{{{SVRL}}}"
 
-#: Bump when the generated XSLT changes, so cached stylesheets are rebuilt.
-COMPILER_VERSION = "2"
+#: The compiler's version; cache keys and fast-form verdicts also hash this
+#: module's and ``fast.py``'s code, so any change rebuilds and needs a new verdict.
+COMPILER_VERSION = "3"
 
 _MACRO_ATTRIBUTES = ("context", "test", "select", "value", "path", "subject")
 _NAME_CHAR = r"[\w.\-]"
@@ -303,13 +311,31 @@ def _assertion(
             _message(w, element, diagnostic)
 
 
-def _compile_tree(schema: etree._Element, phase: str | None) -> str:
+def _fast_rewrites(schema: etree._Element) -> dict[str, str]:
+    """Rewrites code-list and attribute scans in every test and let; returns the maps needed."""
+    maps: dict[str, str] = {}
+    for element in schema.iter(f"{_S}assert", f"{_S}report", f"{_S}let"):
+        for attribute in ("test", "value"):
+            if attribute in element.attrib:
+                rewritten = hash_code_lists(element.get(attribute, ""), maps)
+                element.set(attribute, index_attribute_scans(rewritten))
+    return maps
+
+
+def _compile_tree(schema: etree._Element, phase: str | None, *, fast: bool) -> str:
+    maps = _fast_rewrites(schema) if fast else {}
     namespaces = _namespaces(schema)
     w = _Writer(namespaces)
     # Foreign XSLT at schema level (functions, keys, includes) goes to the top level.
     for element in schema:
         if isinstance(element.tag, str) and element.tag.startswith(_X):
             w.root.append(copy.deepcopy(element))
+    for name, constructor in maps.items():
+        w.add(w.root, "variable", name=name, select=constructor)
+    if fast:
+        w.add(
+            w.root, "key", name=ATTRIBUTE_KEY, match="@*[namespace-uri() = '']", use="local-name()"
+        )
     for let in schema.findall(f"{_S}let"):
         w.variable(w.root, let)
     patterns = _active_patterns(schema, phase)
@@ -325,17 +351,19 @@ def _compile_tree(schema: etree._Element, phase: str | None) -> str:
     output.set("schemaVersion", schema.get("schemaVersion", ""))
     for prefix, uri in namespaces.items():
         etree.SubElement(output, f"{_V}ns-prefix-in-attribute-values", prefix=prefix, uri=uri)
+    targets = [_targets(p) if fast else None for p in patterns]
     for number, pattern in enumerate(patterns, start=1):
         active = etree.SubElement(output, f"{_V}active-pattern")
         active.set("id", pattern.get("id") or f"pattern-{number}")
         active.set(
             "name", pattern.get("id") or pattern.findtext(f"{_S}title") or f"pattern-{number}"
         )
-        w.add(output, "apply-templates", select="/", mode=f"M{number}")
+        w.add(output, "apply-templates", select=targets[number - 1] or "/", mode=f"M{number}")
 
     for number, pattern in enumerate(patterns, start=1):
         mode = f"M{number}"
         rules = pattern.findall(f"{_S}rule")
+        walk = targets[number - 1] is None
         for index, rule in enumerate(rules):
             # Descending priorities: the first rule of a pattern that matches a node wins.
             template = w.add(
@@ -352,15 +380,32 @@ def _compile_tree(schema: etree._Element, phase: str | None) -> str:
                     w.variable(template, child)
                 elif child.tag in (f"{_S}assert", f"{_S}report"):
                     _assertion(w, template, child, rule, diagnostics)
-            w.add(template, "apply-templates", select="@*|*", mode=mode)
+            if walk:
+                w.add(template, "apply-templates", select="@*|*", mode=mode)
         w.add(w.root, "template", match="text()", mode=mode, priority="-1")
+        # Targeted: only rule contexts are selected, so the fallback never recurses
+        # (and, being empty, keeps the built-in rules from copying text).
         fallback = w.add(w.root, "template", match="@*|node()", mode=mode, priority="-2")
-        w.add(fallback, "apply-templates", select="@*|*", mode=mode)
+        if walk:
+            w.add(fallback, "apply-templates", select="@*|*", mode=mode)
     return etree.tostring(w.root, encoding="unicode", pretty_print=True)
 
 
-def compile_schematron(path: Path | str, *, phase: str | None = None) -> CompiledSchematron:
+def _targets(pattern: etree._Element) -> str | None:
+    """The select of every node a pattern's rules match, or None to walk the whole tree."""
+    selects = [context_select(rule.get("context", "")) for rule in pattern.findall(f"{_S}rule")]
+    if not selects or any(s is None for s in selects):
+        return None
+    return " | ".join(dict.fromkeys(f"({s})" for s in selects if s))
+
+
+def compile_schematron(
+    path: Path | str, *, phase: str | None = None, fast: bool = False
+) -> CompiledSchematron:
     """Compiles an ISO Schematron file (with its includes) into an XSLT 3.0 stylesheet.
+
+    ``fast`` applies the rewrites of :mod:`validators.schematron.fast` (targeted
+    contexts, hashed code lists); without it the output is the skeleton's form.
 
     Raises:
         SchematronError: Unreadable files, an unsupported query binding, a broken
@@ -376,8 +421,8 @@ def compile_schematron(path: Path | str, *, phase: str | None = None) -> Compile
         raise SchematronError(f"query binding {binding!r} is not supported (xslt2 and xslt3 are)")
     _resolve_includes(schema, source, sources)
     _instantiate(schema)
-    xslt = _compile_tree(schema, phase)
-    digest = hashlib.sha256(COMPILER_VERSION.encode() + (phase or "").encode())
+    xslt = _compile_tree(schema, phase, fast=fast)
+    digest = hashlib.sha256(_key_prefix(phase, fast))
     for file in sorted(sources):
         digest.update(str(file.name).encode() + hashlib.sha256(sources[file]).digest())
     return CompiledSchematron(
@@ -399,9 +444,23 @@ def _cache_root() -> Path:
     )
 
 
-def _sources_digest(path: Path, phase: str | None) -> str:
+@cache
+def _code_digest() -> str:
+    """The hash of the compiler's own code: a changed compiler never reuses old output."""
+    digest = hashlib.sha256()
+    for module in ("compiler.py", "fast.py"):
+        digest.update(Path(__file__).with_name(module).read_bytes())
+    return digest.hexdigest()
+
+
+def _key_prefix(phase: str | None, fast: bool) -> bytes:
+    form = "fast" if fast else "original"
+    return f"{COMPILER_VERSION}|{_code_digest()}|{phase or ''}|{form}".encode()
+
+
+def sources_digest(path: Path, *, phase: str | None = None, fast: bool = False) -> str:
     """The cache key without compiling: hashes of the file and (recursively) its includes."""
-    digest = hashlib.sha256(COMPILER_VERSION.encode() + (phase or "").encode())
+    digest = hashlib.sha256(_key_prefix(phase, fast))
     seen: dict[Path, bytes] = {}
 
     def visit(file: Path) -> None:
@@ -418,7 +477,11 @@ def _sources_digest(path: Path, phase: str | None) -> str:
 
 
 def compiled_xslt_path(
-    path: Path | str, *, cache_dir: Path | None = None, phase: str | None = None
+    path: Path | str,
+    *,
+    cache_dir: Path | None = None,
+    phase: str | None = None,
+    fast: bool = False,
 ) -> Path:
     """The compiled stylesheet of a Schematron file, from the disk cache or compiled into it.
 
@@ -427,10 +490,10 @@ def compiled_xslt_path(
     """
     source = Path(path)
     folder = cache_dir or _cache_root()
-    target = folder / f"{_sources_digest(source, phase)}.xslt"
+    target = folder / f"{sources_digest(source, phase=phase, fast=fast)}.xslt"
     if target.is_file():
         return target
-    compiled = compile_schematron(source, phase=phase)
+    compiled = compile_schematron(source, phase=phase, fast=fast)
     folder.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".xslt")
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -4,6 +4,11 @@ The artifact is either an official compiled XSLT (``xslt``) or an ISO Schematron
 file (``sch``) that our compiler in ``validators.schematron`` turns into XSLT.
 Each stylesheet is compiled by Saxon once per process and reused; Saxon objects are
 not shared between threads without the lock.
+
+A rule set runs in one of two forms: the original, or the fast form our compiler
+makes of its Schematron source (``validators.schematron.fast``). ``auto`` picks
+the fast form only where the differential test recorded it identical
+(``validators.schematron.verdict``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from validators.report import (
     stage_failure,
 )
 from validators.schematron.errors import SchematronError
+from validators.schematron.verdict import FAST_SOURCES, Form, chosen_form
 
 _SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _BT = re.compile(r"\b(BT-\d+|BG-\d+)\b")
@@ -48,13 +54,29 @@ def _saxon() -> Any:
     return _processor
 
 
-def _xslt_source(artifact: Artifact) -> str:
-    """Returns the path of the XSLT to run for an artifact (compiling ``.sch`` first)."""
+def _fast_source(artifact: Artifact) -> Artifact | None:
+    """The Schematron rule set the fast form of an artifact is compiled from, if any."""
+    if artifact.kind == "sch":
+        return artifact
+    if artifact.name in FAST_SOURCES:
+        from schemas.artifacts import load
+
+        return load(FAST_SOURCES[artifact.name])
+    return None
+
+
+def _xslt_source(artifact: Artifact, form: Form) -> str:
+    """Returns the path of the XSLT to run for an artifact in a form (compiling ``.sch`` first)."""
+    from validators.schematron import compiled_xslt_path  # our ISO Schematron compiler
+
+    if form == "fast":
+        source = _fast_source(artifact)
+        if source is None:
+            raise SchematronError(f"the rule set {artifact.name} has no fast form")
+        return str(compiled_xslt_path(source.path, fast=True))
     if artifact.kind == "xslt":
         return str(artifact.path)
     if artifact.kind == "sch":
-        from validators.schematron import compiled_xslt_path  # our ISO Schematron compiler
-
         return str(compiled_xslt_path(artifact.path))
     message = f"artifact {artifact.name} of kind {artifact.kind} is not a Schematron rule set"
     raise ArtifactError(
@@ -65,17 +87,53 @@ def _xslt_source(artifact: Artifact) -> str:
     )
 
 
-def executable(artifact: Artifact) -> Any:
-    """Returns the Saxon executable of a rule set, compiling it on first use."""
+_resolved: dict[str, Form] = {}
+
+
+def resolve_form(artifact: Artifact, form: Form = "auto") -> Form:
+    """The form that runs: ``auto`` becomes ``fast`` only where the recorded verdict allows."""
+    if form != "auto":
+        return form
     with _lock:
-        compiled = _executables.get(artifact.sha256)
+        if artifact.sha256 not in _resolved:
+            from validators.schematron.compiler import sources_digest
+
+            try:
+                source = _fast_source(artifact) if artifact.kind in ("sch", "xslt") else None
+                key = sources_digest(source.path, fast=True) if source is not None else None
+            except (ArtifactError, OSError):
+                key = None  # no usable source for a fast form: the original runs
+            _resolved[artifact.sha256] = chosen_form(artifact, key)
+        return _resolved[artifact.sha256]
+
+
+def executable(artifact: Artifact, *, form: Form = "auto") -> Any:
+    """Returns the Saxon executable of a rule set in a form, compiling it on first use.
+
+    In ``auto``, a fast form that cannot be built falls back to the original for good.
+    """
+    with _lock:
+        chosen = resolve_form(artifact, form)
+        key = f"{artifact.sha256}:{chosen}"
+        compiled = _executables.get(key)
         if compiled is None:
-            processor = _saxon().new_xslt30_processor()
-            compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact))
-            if compiled is None:
-                raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
-            _executables[artifact.sha256] = compiled
+            try:
+                compiled = _compile(artifact, chosen)
+            except Exception:  # noqa: BLE001 - Saxon raises its own API error type
+                if form != "auto" or chosen != "fast":
+                    raise
+                _resolved[artifact.sha256] = "original"
+                return executable(artifact, form="original")
+            _executables[key] = compiled
         return compiled
+
+
+def _compile(artifact: Artifact, form: Form) -> Any:
+    processor = _saxon().new_xslt30_processor()
+    compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact, form))
+    if compiled is None:
+        raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
+    return compiled
 
 
 @dataclass(frozen=True)
@@ -176,9 +234,9 @@ class Source:
         return self._node
 
 
-def _transform_to_file(artifact: Artifact, document: str | Source, output: str) -> None:
+def _transform_to_file(artifact: Artifact, document: str | Source, output: str, form: Form) -> None:
     with _lock:
-        compiled = executable(artifact)
+        compiled = executable(artifact, form=form)
         source = document if isinstance(document, Source) else Source(document)
         compiled.transform_to_file(xdm_node=source.node(), output_file=output)
 
@@ -195,11 +253,17 @@ def transform(artifact: Artifact, document: str) -> str:
 
 
 def run(
-    stage_id: str, artifact: Artifact, document: str | Source, *, limit: int = MAX_FINDINGS
+    stage_id: str,
+    artifact: Artifact,
+    document: str | Source,
+    *,
+    limit: int = MAX_FINDINGS,
+    form: Form = "auto",
 ) -> StageResult:
     """Validates a document (XML text) with a Schematron rule set, keeping at most ``limit`` findings.
 
-    Pass a :class:`Source` to share one Saxon parse between the rule sets of a profile.
+    Pass a :class:`Source` to share one Saxon parse between the rule sets of a profile;
+    ``form`` forces the original or the fast form (the differential test, the benchmark).
 
     Raises:
         XmlInputError: Saxon's own XML parser refused the document (a limit of its own).
@@ -212,7 +276,7 @@ def run(
     os.close(descriptor)
     try:
         try:
-            _transform_to_file(artifact, document, output)
+            _transform_to_file(artifact, document, output, form)
             if os.path.getsize(output) == 0:
                 raise StageRunError(artifact.name, "the rule set produced no output")
             svrl = read_svrl(output, stage_id, limit=limit)
