@@ -23,6 +23,8 @@ from typing import Any
 from elementpath import ElementPathError, XPath2Parser, XPathContext
 from lxml import etree
 
+from validators.native.fast import shortcut
+
 
 class NativeEvaluationError(Exception):
     """An XPath 2.0 dynamic error: the official engine has to judge this document."""
@@ -66,9 +68,14 @@ class XPath2Test:
             namespaces=namespaces, variable_types=dict.fromkeys(self._variables, "element()*")
         )
         self._token = parser.parse(f"boolean({rewritten})")
+        self._shortcut = shortcut(expression, namespaces)
 
     def __call__(self, document: XPath2Document, node: etree._Element) -> bool:
         """The test's effective boolean value with ``node`` as context item."""
+        if self._shortcut is not None:
+            decided = self._shortcut(node)
+            if decided is not None:
+                return decided
         context = document.at(node, self._variables)
         try:
             return bool(self._token.evaluate(context))

@@ -327,13 +327,15 @@ def _check_mutant(rules, index, mutations):
         ours = native_findings(data, rules.program, rules.official.namespaces)
     except NativeEvaluationError:
         ours = None
-    # A document the native engine refuses (XPath 2.0 dynamic error) goes to Saxon in
-    # the gateway, so Saxon must refuse it too. The converse is not claimed: Saxon
-    # also raises cardinality errors (two values where a rule expects one) on
-    # duplicated elements that the XPath 1.0 rules evaluate; those are counted.
+    # A document the native engine refuses (an XPath 2.0 dynamic error) is judged by
+    # Saxon in the gateway (validators.native.judge), so its verdict is Saxon's by
+    # construction. Saxon may judge it all the same: XPath 2.0 lets an engine skip an
+    # operand of "or" that cannot change the result (BR-CO-14 on a non-numeric
+    # TaxAmount), and Saxon does. The converse is counted, not claimed: Saxon raises
+    # cardinality errors (two values where a rule expects one) on duplicated or
+    # grafted elements that the XPath 1.0 rules evaluate (XSD-invalid documents).
     if ours is None:
-        _compared["refused by both"] += 1
-        assert official is None, "native refused a document Saxon judges"
+        _compared["refused natively: " + ("both" if official is None else "Saxon judges")] += 1
         return
     if official is None:
         _compared["refused by Saxon only"] += 1
