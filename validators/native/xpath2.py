@@ -18,12 +18,15 @@ to the official engine, which then reports what Saxon reports.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from elementpath import ElementPathError, XPath2Parser, XPathContext
 from lxml import etree
 
 from validators.native.fast import shortcut
+
+_EVALUATING = threading.Lock()
 
 
 class NativeEvaluationError(Exception):
@@ -78,7 +81,10 @@ class XPath2Test:
                 return decided
         context = document.at(node, self._variables)
         try:
-            return bool(self._token.evaluate(context))
+            # Parsed tokens are shared by every request; elementpath does not promise
+            # that one token may be evaluated by two threads at once.
+            with _EVALUATING:
+                return bool(self._token.evaluate(context))
         except ElementPathError as error:
             # The error names an operator and an XPath error code, never document content.
             code = getattr(error, "code", None) or type(error).__name__
