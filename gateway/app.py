@@ -44,6 +44,7 @@ from gateway.pipeline import Pipeline
 from gateway.settings import Settings
 from gateway.tables import Tenant
 from signing import KeyRing, SignaturePolicy, SigningKey, generate_dev_key, load_pem
+from validators.native.audit import OfficialAudit
 
 log = logging.getLogger("gateway")
 
@@ -168,6 +169,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys=keys,
         policy=policy,
         group_commit=settings.group_commit,
+        validation_engine=settings.validation_engine,
+        official_audit=OfficialAudit(settings.official_audit_fraction)
+        if settings.validation_engine == "auto"
+        else None,
     )
     errors.install(app)
     for router in (

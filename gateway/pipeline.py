@@ -32,8 +32,10 @@ from schemas.xml_input import parse_xml
 from signing import KeyRing, SignaturePolicy, sign, sign_detached
 from tax_rules import complete_with_trace, jurisdiction
 from tax_rules.errors import TaxRuleError
-from validators import Report, validate, validate_tree
+from validators import Report, validate_tree
 from validators.located import problems_on_draft
+from validators.native.audit import Disagreement, OfficialAudit
+from validators.native.judge import EngineChoice, validate_rendered
 
 # Statements built once (their compiled form is cached): they run on every submission.
 _TENANTS = Tenant.__table__  # type: ignore[attr-defined]
@@ -71,6 +73,7 @@ class SubmissionRejected(GatewayError):
             ]
         super().__init__(message, problems=[*(problems or []), *findings])
         self.report = report
+        self.rendered_draft = rendered_draft  # what the report judged (for the official audit)
 
 
 class ValidationUnavailable(GatewayError):
@@ -120,6 +123,8 @@ class Prepared:
     report: Report
     trace: dict[str, Any] | None
     warnings: tuple[dict[str, Any], ...] = ()
+    validated: bytes | None = None
+    """The bytes the report judged, when they differ from ``document`` (signed after)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Outcome:
     created: bool
     invoice: Invoice | None = None
     warnings: tuple[dict[str, Any], ...] = ()
+    prepared: Prepared | None = None
 
 
 def _rules(error: GatewayError) -> str:
@@ -172,8 +178,13 @@ def prepare_draft(
     *,
     policy: SignaturePolicy | None = None,
     tax_context: TaxContext | None = None,
+    engine: EngineChoice = "official",
 ) -> Prepared:
     """Completes, renders, validates and signs a draft (no I/O).
+
+    ``engine``: ``auto`` lets native rules judge the rendered document when they
+    cover its profile's rule sets completely (see validators.native.judge);
+    ``official`` always runs Saxon. The report says which engine judged.
 
     Raises:
         TaxRuleError: The tax rules cannot complete the draft.
@@ -203,7 +214,7 @@ def prepare_draft(
         from schemas import ubl
 
         document = ubl.render(invoice, profile=profile)
-    report = validate(document, profile=profile.name)
+    report = validate_rendered(document, profile=profile.name, engine=engine)
     _require_stages_ran(report)
     if not report.valid:
         raise SubmissionRejected(
@@ -212,6 +223,7 @@ def prepare_draft(
             rendered_draft=document,
         )
     key = keys.current
+    rendered = document
     if profile.signature == "enveloped" and syntax == "ubl":
         document = sign(document, key, policy=policy)
         signature, kind = None, "enveloped"
@@ -229,6 +241,7 @@ def prepare_draft(
         report=report,
         trace=completion.trace.to_json(),
         warnings=tuple(w.as_dict() for w in completion.warnings),
+        validated=rendered if document is not rendered else None,
     )
 
 
@@ -291,8 +304,15 @@ class Pipeline:
         keys: KeyRing,
         policy: SignaturePolicy | None = None,
         group_commit: bool = True,
+        validation_engine: EngineChoice = "official",
+        official_audit: OfficialAudit | None = None,
     ) -> None:
         self.engine = engine
+        self.validation_engine: EngineChoice = validation_engine
+        # Native judgements re-validated by Saxon in the background (a sampled fraction).
+        self.official_audit = official_audit
+        if official_audit is not None and official_audit.on_disagreement is None:
+            official_audit.on_disagreement = self._record_disagreement
         self.writer = writer(engine)
         self.archive = archive
         self.keys = keys
@@ -361,9 +381,13 @@ class Pipeline:
             if draft.number:
                 # Prepared outside the transaction: no lock is held while rendering.
                 prepared = prepare_draft(
-                    draft, self.keys, policy=self.policy, tax_context=self._tax_context(tenant_id)
+                    draft,
+                    self.keys,
+                    policy=self.policy,
+                    tax_context=self._tax_context(tenant_id),
+                    engine=self.validation_engine,
                 )
-                return self._store(
+                outcome = self._store(
                     tenant_id,
                     lambda _: prepared,
                     request_sha256,
@@ -371,16 +395,35 @@ class Pipeline:
                     api_key_id,
                     grouped=True,
                 )
-            return self._store(
-                tenant_id,
-                self._numbered(tenant_id, draft),
-                request_sha256,
-                idempotency_key,
-                api_key_id,
-            )
+            else:
+                outcome = self._store(
+                    tenant_id,
+                    self._numbered(tenant_id, draft),
+                    request_sha256,
+                    idempotency_key,
+                    api_key_id,
+                )
         except (TaxRuleError, SubmissionRejected) as exc:
             self.audit(tenant_id, api_key_id, "invoice.submit", None, "rejected", _rules(exc))
+            if isinstance(exc, SubmissionRejected):
+                self._offer_audit(exc.rendered_draft, exc.report, None)
             raise
+        if outcome.prepared is not None:
+            validated = outcome.prepared.validated or outcome.prepared.document
+            self._offer_audit(validated, outcome.prepared.report, outcome.record.id)
+        return outcome
+
+    def _offer_audit(
+        self, document: bytes | None, report: Report | None, record: str | None
+    ) -> None:
+        if self.official_audit is not None and document is not None and report is not None:
+            self.official_audit.offer(document, report, record)
+
+    def _record_disagreement(self, found: Disagreement) -> None:
+        # Runs on the audit thread: the alarm is an audit event (rule ids and a hash only).
+        self.audit(
+            None, None, "validation.official-audit", found.record_id, "disagreement", found.detail
+        )
 
     def submit_xml(
         self,
@@ -484,7 +527,11 @@ class Pipeline:
         except IntegrityError:
             return self._resolve_conflict(tenant_id, None, idempotency_key, request_sha256)
         return Outcome(
-            record=record, created=True, invoice=prepared.invoice, warnings=prepared.warnings
+            record=record,
+            created=True,
+            invoice=prepared.invoice,
+            warnings=prepared.warnings,
+            prepared=prepared,
         )
 
     def _numbered(self, tenant_id: str, draft: InvoiceDraft) -> Callable[[Session], Prepared]:
@@ -513,6 +560,7 @@ class Pipeline:
                 self.keys,
                 policy=self.policy,
                 tax_context=_tax_context_of(tenant),
+                engine=self.validation_engine,
             )
 
         return prepare

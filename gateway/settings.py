@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         description="Submissions that arrive together share one transaction and one commit "
         "(EGW_GROUP_COMMIT=false: one transaction each).",
     )
+    validation_engine: Literal["official", "auto"] = Field(
+        default="official",
+        description="Who judges drafts the gateway rendered: 'auto' uses the native rules "
+        "(validators.native) when they cover the profile's rule sets completely, else Saxon; "
+        "'official' always Saxon. Inbound XML is always judged by Saxon.",
+    )
+    official_audit_fraction: float = Field(
+        default=0.01,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of natively judged drafts re-validated by Saxon in the background; "
+        "a disagreement is logged at ERROR and stored as an audit event.",
+    )
     auditor_key_max_days: int = Field(
         default=90,
         gt=0,

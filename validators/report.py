@@ -120,6 +120,8 @@ class Report:
     results: tuple[StageResult, ...]
     profile: str | None = None
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    engine: Literal["official", "native"] = "official"
+    """Who ran the Schematron rules: Saxon over the official XSLT, or validators.native."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -172,6 +174,7 @@ class Report:
             "syntax": self.syntax,
             "profile": self.profile,
             "ruleset_id": self.ruleset_id,
+            "engine": self.engine,
             "document_sha256": self.document_sha256,
             "checked_at": self.checked_at.isoformat(),
             "findings": [f.to_json() for f in self.findings],
@@ -257,6 +260,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         document_sha256=data.get("document_sha256", ""),
         profile=data.get("profile"),
         results=tuple(results),
+        engine="native" if data.get("engine") == "native" else "official",
         checked_at=datetime.fromisoformat(data["checked_at"])
         if data.get("checked_at")
         else datetime.now(UTC),

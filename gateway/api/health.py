@@ -29,7 +29,14 @@ def readyz(request: Request) -> JSONResponse:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     checks["blobs"] = request.app.state.blobs.probe()
     ready = all(v == "ok" for v in checks.values())
+    body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+    audit = request.app.state.pipeline.official_audit
+    if audit is not None:  # native judgements re-checked by Saxon: checked, disagreements, errors
+        body["official_audit"] = {
+            "fraction": audit.fraction,
+            **{k: audit.counts[k] for k in ("checked", "disagreements", "errors", "dropped")},
+        }
     return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
+        body,
         status_code=200 if ready else 503,
     )

@@ -86,8 +86,12 @@ def to_public(
             list views never do.
     """
     content = json.loads(archive.open_column(session, record, "invoice") or "{}")
-    tax_warnings = _tax_warnings(archive, session, record) if personal else []
-    return public_view(record, content, tax_warnings, personal=personal)
+    if not personal:
+        return public_view(record, content, [], personal=personal)
+    report = _stored_report(archive, session, record)
+    public = public_view(record, content, _tax_warnings(report), personal=personal)
+    public.engine = "native" if report.get("engine") == "native" else "official"
+    return public
 
 
 def public_view(
@@ -146,14 +150,16 @@ def public_view(
     )
 
 
-def _tax_warnings(
-    archive: Archive, session: Session, record: StoredInvoice
-) -> list[InvoiceWarning]:
-    """The tax engine's warnings kept in the stored report (a mandate, a registration abroad).
+def _stored_report(archive: Archive, session: Session, record: StoredInvoice) -> dict[str, Any]:
+    """The stored report's JSON (the caller has checked the record against the ledger)."""
+    data: dict[str, Any] = json.loads(
+        archive.open_column(session, record, "report", checked=True) or "{}"
+    )
+    return data
 
-    The caller has checked the record against the ledger already (``to_public``).
-    """
-    report = json.loads(archive.open_column(session, record, "report", checked=True) or "{}")
+
+def _tax_warnings(report: dict[str, Any]) -> list[InvoiceWarning]:
+    """The tax engine's warnings kept in the stored report (a mandate, a registration abroad)."""
     return [
         InvoiceWarning(code=w["code"], field=w.get("field") or "", message=w["message"])
         for w in report.get("warnings", [])
@@ -182,6 +188,8 @@ def _created(outcome: Outcome, archive: Archive, engine: Any) -> Response:
             for w in outcome.warnings
         ]
         public = public_view(outcome.record, content, tax_warnings, personal=True)
+        if outcome.prepared is not None:
+            public.engine = outcome.prepared.report.engine
     else:
         with Session(engine) as session:
             public = to_public(outcome.record, archive, session, personal=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -117,6 +117,11 @@ class InvoicePublic(BaseModel):
     warnings: list[InvoiceWarning] = Field(
         default_factory=list,
         description="Allowed by EN 16931 but worth a look (e.g. a negative quantity on a commercial invoice)",
+    )
+    engine: Literal["native", "official"] | None = Field(
+        default=None,
+        description="Who ran the Schematron rules when the invoice was stored: the native "
+        "rules or the official engine (Saxon), as its stored report says; null in list views",
     )
 
 

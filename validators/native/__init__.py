@@ -1,13 +1,13 @@
 """Native validation: the official EN 16931 rules, evaluated without Saxon.
 
-``validate(document, profile=...)`` runs, in process and in about a millisecond
-for a ten-line invoice, those official EN 16931 UBL rules that mean the same in
-XPath 1.0 (libxml2) as in the official XPath 2.0 (see ``coverage``). The rules
-come from the pinned official artifact at run time, with their own ids, flags
-and messages. The report says how many rules of the rule set ran natively and
-how many did not: a native report on its own never declares a document valid
-under the full rule set (its stage is ``partial`` in the detail, and the rules
-left to the official engine are counted there).
+``validate(document, profile=...)`` runs the official EN 16931 UBL rules in
+process: in lxml (XPath 1.0) those that mean the same there, in a Python XPath
+2.0 engine those that need decimals, dates or quantifiers (see ``coverage``).
+The rules come from the pinned official artifact at run time, with their own
+ids, flags and messages. The report says whether every rule of the rule set ran
+natively (``complete`` in the stage detail) or how many were left to the
+official engine (``partial``): only a complete native report may stand in for
+the official one.
 """
 
 from __future__ import annotations
@@ -21,12 +21,28 @@ from lxml import etree
 from schemas.artifacts import load
 from schemas.xml_input import parse_xml
 from validators.errors import UnsupportedDocument
-from validators.native.coverage import DISPROVEN
+from validators.native.coverage import OFFICIAL_ONLY, XPATH1_DISPROVEN
 from validators.native.engine import Program, compile_rules, location, run
 from validators.native.official import OfficialRuleSet, read
-from validators.report import ArtifactRef, Finding, Report, StageResult, severity_of
+from validators.native.xpath2 import NativeEvaluationError
+from validators.report import (
+    MAX_FINDINGS,
+    ArtifactRef,
+    Finding,
+    Report,
+    StageResult,
+    severity_of,
+)
 
-__all__ = ["NativeRules", "native_rules", "validate"]
+__all__ = [
+    "NATIVE_ARTIFACTS",
+    "NativeEvaluationError",
+    "NativeRules",
+    "native_rules",
+    "rules_of",
+    "run_stage",
+    "validate",
+]
 
 _SYNTAXES = {
     "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": "ubl-invoice",
@@ -42,20 +58,42 @@ class NativeRules:
     def __init__(self, official: OfficialRuleSet) -> None:
         self.official = official
         every = {a.rule_id for rule in official.rules for a in rule.assertions}
-        candidate = compile_rules(official)
-        compiled = {
-            c.assertion.rule_id
-            for _, rules in candidate.patterns
-            for r in rules
-            for c in r.assertions
-        }
-        self.rule_ids: frozenset[str] = frozenset(compiled - DISPROVEN)
+        candidate = compile_rules(official, xpath2_only=XPATH1_DISPROVEN)
+        compiled = {i for _, rules in candidate.patterns for r in rules for i in r.rule_ids}
+        official_only = OFFICIAL_ONLY.get(official.artifact.name, {})
+        self.rule_ids: frozenset[str] = frozenset(compiled - set(official_only))
         self.left_out: frozenset[str] = frozenset(every - self.rule_ids)
-        self.program: Program = compile_rules(official, only=self.rule_ids)
+        self.program: Program = compile_rules(
+            official, only=self.rule_ids, xpath2_only=XPATH1_DISPROVEN
+        )
+
+    @property
+    def complete(self) -> bool:
+        """Every rule of the rule set runs natively: a native report can stand for it."""
+        return not self.left_out
 
 
 _cache: dict[str, NativeRules] = {}
 _lock = threading.Lock()
+
+#: The official artifacts that have native rules (complete or not).
+NATIVE_ARTIFACTS = frozenset(_ARTIFACTS.values())
+
+
+def rules_of(artifact_name: str) -> NativeRules:
+    """The native rules of an official artifact, read from it once per process.
+
+    Raises:
+        KeyError: No native rules exist for that artifact.
+        ArtifactError: The official artifact is missing or fails its SHA-256 pin.
+    """
+    if artifact_name not in NATIVE_ARTIFACTS:
+        raise KeyError(artifact_name)
+    with _lock:
+        found = _cache.get(artifact_name)
+        if found is None:
+            found = _cache[artifact_name] = NativeRules(read(load(artifact_name)))
+        return found
 
 
 def native_rules(profile: str = "en16931") -> NativeRules:
@@ -73,11 +111,48 @@ def native_rules(profile: str = "en16931") -> NativeRules:
             value=profile,
             rule="validators.native-profile",
         )
-    with _lock:
-        found = _cache.get(name)
-        if found is None:
-            found = _cache[name] = NativeRules(read(load(name)))
-        return found
+    return rules_of(name)
+
+
+def run_stage(
+    rules: NativeRules, stage: str, tree: etree._ElementTree, *, limit: int = MAX_FINDINGS
+) -> StageResult:
+    """Runs native rules over a parsed UBL document as one report stage.
+
+    At most ``limit`` findings are kept; the rest are counted in ``truncated``.
+
+    Raises:
+        NativeEvaluationError: An XPath 2.0 dynamic error: only the official engine can judge.
+    """
+    started = time.perf_counter()
+    failed = run(rules.program, tree, rules.official.namespaces)
+    findings = tuple(
+        Finding(
+            rule_id=assertion.rule_id,
+            severity=severity_of(assertion.flag),
+            location=location(node),
+            message=assertion.message,
+            stage=stage,
+        )
+        for assertion, node in failed[:limit]
+    )
+    artifact = rules.official.artifact
+    # Severity of the findings left out counts too: a truncated fatal still makes it invalid.
+    fatal = any(severity_of(assertion.flag) == "fatal" for assertion, _ in failed)
+    return StageResult(
+        stage=stage,
+        outcome="invalid" if fatal else "valid",
+        findings=findings,
+        duration=time.perf_counter() - started,
+        artifact=ArtifactRef(artifact.name, artifact.version, artifact.sha256),
+        detail=(
+            f"complete: all {len(rules.rule_ids)} rules ran natively"
+            if rules.complete
+            else f"partial: {len(rules.rule_ids)} rules ran natively; "
+            f"{len(rules.left_out)} rules of this rule set need the official engine"
+        ),
+        truncated=max(len(failed) - limit, 0),
+    )
 
 
 def validate(document: bytes | etree._ElementTree, *, profile: str = "en16931") -> Report:
@@ -86,8 +161,8 @@ def validate(document: bytes | etree._ElementTree, *, profile: str = "en16931") 
     Raises:
         XmlInputError: The bytes are not acceptable XML.
         UnsupportedDocument: No native rules for the profile, or the document is not UBL.
+        NativeEvaluationError: An XPath 2.0 dynamic error: only the official engine can judge.
     """
-    started = time.perf_counter()
     if isinstance(document, bytes):
         sha256 = hashlib.sha256(document).hexdigest()
         tree = parse_xml(document)
@@ -103,34 +178,13 @@ def validate(document: bytes | etree._ElementTree, *, profile: str = "en16931") 
             rule="validators.native-syntax",
         )
     rules = native_rules(profile)
-    stage = f"{rules.official.artifact.name}:native"
-    findings = tuple(
-        Finding(
-            rule_id=assertion.rule_id,
-            severity=severity_of(assertion.flag),
-            location=location(node),
-            message=assertion.message,
-            stage=stage,
-        )
-        for assertion, node in run(rules.program, tree)
-    )
     artifact = rules.official.artifact
-    fatal = any(f.severity == "fatal" for f in findings)
-    result = StageResult(
-        stage=stage,
-        outcome="invalid" if fatal else "valid",
-        findings=findings,
-        duration=time.perf_counter() - started,
-        artifact=ArtifactRef(artifact.name, artifact.version, artifact.sha256),
-        detail=(
-            f"partial: {len(rules.rule_ids)} rules ran natively; "
-            f"{len(rules.left_out)} rules of this rule set need the official engine"
-        ),
-    )
+    result = run_stage(rules, f"{artifact.name}:native", tree)
     return Report(
         ruleset_id=f"native:{artifact.name}:{artifact.version}",
         syntax=syntax,
         document_sha256=sha256,
         profile=profile,
         results=(result,),
+        engine="native",
     )

@@ -42,10 +42,11 @@ def official_findings(document: bytes) -> Counter[Key]:
     )
 
 
-def native_findings(document: bytes, program) -> Counter[Key]:
+def native_findings(document: bytes, program, namespaces) -> Counter[Key]:
     tree = etree.ElementTree(etree.fromstring(document))
     return Counter(
-        (a.rule_id, severity_of(a.flag), location(node)) for a, node in run(program, tree)
+        (a.rule_id, severity_of(a.flag), location(node))
+        for a, node in run(program, tree, namespaces)
     )
 
 

@@ -12,7 +12,7 @@ import random
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, assume, given, seed, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -27,6 +27,7 @@ from tests.validators.native.differential import (
 from validators import native
 from validators.errors import UnsupportedDocument
 from validators.native.coverage import EXPECTED_NATIVE
+from validators.native.xpath2 import NativeEvaluationError
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +42,18 @@ def rules():
     return native.native_rules("en16931")
 
 
-def test_the_claim_is_the_expected_size_and_leaves_the_arithmetic_to_the_official_engine(rules):
+def test_the_claim_is_the_expected_size_and_runs_the_arithmetic_in_xpath2(rules):
     assert len(rules.rule_ids) == EXPECTED_NATIVE["en16931-ubl-xslt"]
     assert rules.rule_ids.isdisjoint(rules.left_out)
-    # Decimal arithmetic is never claimed: it is what XPath 1.0 gets wrong.
-    for rule_id in ("BR-CO-10", "BR-CO-13", "BR-CO-15", "BR-S-08", "BR-Z-05", "BR-29"):
-        assert rule_id in rules.left_out
+    assert rules.complete and not rules.left_out
+    in_xpath2 = {
+        c.assertion.rule_id for _, rs in rules.program.patterns for r in rs for c in r.xpath2
+    }
+    # Decimal arithmetic, dates and quantifiers: what XPath 1.0 gets wrong, never run in lxml.
+    for rule_id in ("BR-CO-10", "BR-CO-13", "BR-CO-15", "BR-S-08", "BR-Z-05", "BR-29", "BR-27"):
+        assert rule_id in in_xpath2
     for rule_id in ("BR-01", "BR-02", "BR-06", "BR-CO-03", "BR-S-01", "BR-CL-01", "UBL-CR-001"):
-        assert rule_id in rules.rule_ids
+        assert rule_id in rules.rule_ids and rule_id not in in_xpath2
 
 
 @pytest.mark.slow
@@ -60,7 +65,7 @@ def test_native_equals_official_on_every_corpus_document_and_unit_fragment(
     for name, data in documents:
         official = restrict(official_findings(data), rules.rule_ids)
         fired.update(key[0] for key in official)
-        ours = native_findings(data, rules.program)
+        ours = native_findings(data, rules.program, rules.official.namespaces)
         if official != ours:
             differences[name] = sorted(disagreeing_rules(official, ours))
     with capsys.disabled():
@@ -80,7 +85,7 @@ def test_native_validate_reports_official_ids_messages_and_locations(documents):
     )
     report = native.validate(failing.document.encode())
     assert report.ruleset_id.startswith("native:en16931-ubl-xslt:")
-    assert "need the official engine" in (report.results[0].detail or "")
+    assert (report.results[0].detail or "").startswith("complete: all 979 rules")
     assert not report.valid
     br01 = [f for f in report.findings if f.rule_id == "BR-01"]
     assert len(br01) == 1 and br01[0].severity == "fatal"
@@ -295,7 +300,14 @@ def _valid_documents():
 
 
 _bases: list[bytes] = []
-_compared = Counter()
+_compared: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_mutants():
+    yield
+    if _compared:
+        print(f"\nmutated documents: {dict(_compared)}")
 
 
 def _check_mutant(rules, index, mutations):
@@ -309,11 +321,25 @@ def _check_mutant(rules, index, mutations):
     data = etree.tostring(root)
     try:
         official = restrict(official_findings(data), rules.rule_ids)
-    except Exception:  # noqa: BLE001 - a dynamic XPath 2 error in Saxon: not comparable
-        _compared["saxon-error"] += 1
-        assume(False)
+    except Exception:  # noqa: BLE001 - a dynamic XPath 2 error: Saxon judges nothing
+        official = None
+    try:
+        ours = native_findings(data, rules.program, rules.official.namespaces)
+    except NativeEvaluationError:
+        ours = None
+    # A document the native engine refuses (an XPath 2.0 dynamic error) is judged by
+    # Saxon in the gateway (validators.native.judge), so its verdict is Saxon's by
+    # construction. Saxon may judge it all the same: XPath 2.0 lets an engine skip an
+    # operand of "or" that cannot change the result (BR-CO-14 on a non-numeric
+    # TaxAmount), and Saxon does. The converse is counted, not claimed: Saxon raises
+    # cardinality errors (two values where a rule expects one) on duplicated or
+    # grafted elements that the XPath 1.0 rules evaluate (XSD-invalid documents).
+    if ours is None:
+        _compared["refused natively: " + ("both" if official is None else "Saxon judges")] += 1
         return
-    ours = native_findings(data, rules.program)
+    if official is None:
+        _compared["refused by Saxon only"] += 1
+        return
     _compared["compared"] += 1
     assert official == ours, sorted(disagreeing_rules(official, ours))
 
@@ -340,7 +366,7 @@ def test_native_equals_official_on_mutated_documents_fixed_seed(rules, index, mu
 
 @pytest.mark.slow
 @seed(random.randrange(2**32))
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=500)
 @given(index=st.integers(0, 10**6), mutations=st.lists(MUTATION, min_size=1, max_size=4))
 def test_native_equals_official_on_mutated_documents_random_seed(rules, index, mutations):
     _check_mutant(rules, index, mutations)

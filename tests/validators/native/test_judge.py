@@ -1,0 +1,70 @@
+"""Who judges a rendered draft: native rules when they cover the whole rule set, else Saxon."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from schemas import ubl
+from schemas.model import InvoiceDraft
+from tax_rules import complete_with_trace
+from tests.api.drafts import api_draft
+from validators import validate
+from validators.native import judge
+from validators.native.audit import schematron_findings
+from validators.native.xpath2 import NativeEvaluationError
+
+
+@pytest.fixture(scope="module")
+def rendered() -> bytes:
+    invoice = complete_with_trace(InvoiceDraft.model_validate(api_draft("J-1"))).invoice
+    return ubl.render(invoice)
+
+
+def _keys(report):
+    return Counter((f.rule_id, f.severity, f.location) for f in report.findings)
+
+
+def test_a_fully_covered_profile_is_judged_natively_with_the_official_stages(rendered):
+    native = judge.validate_rendered(rendered, profile="en16931")
+    official = validate(rendered, profile="en16931")
+    assert (native.engine, official.engine) == ("native", "official")
+    assert native.valid and official.valid
+    assert native.ruleset_id == official.ruleset_id
+    assert native.rule_sets == official.rule_sets  # the report keeps naming what it covered
+    assert [r.stage for r in native.results] == [r.stage for r in official.results]
+    assert native.results[1].detail.startswith("complete: all 979 rules ran natively")
+    assert _keys(native) == _keys(official)
+
+
+def test_native_findings_on_a_broken_draft_equal_saxon(rendered):
+    broken = rendered.replace(
+        b"<cbc:PayableAmount",
+        b"<cbc:PrepaidAmount currencyID='EUR'>1</cbc:PrepaidAmount><cbc:PayableAmount",
+        1,
+    )
+    native = judge.validate_rendered(broken, profile="en16931")
+    official = validate(broken, profile="en16931")
+    assert native.engine == "native" and not native.valid
+    assert schematron_findings(native) == schematron_findings(official)
+    assert any(f.rule_id == "BR-CO-16" for f in native.fatal)
+
+
+def test_setting_official_and_uncovered_profiles_go_to_saxon(rendered):
+    assert (
+        judge.validate_rendered(rendered, profile="en16931", engine="official").engine == "official"
+    )
+    # Peppol adds a rule set with no native rules: the whole document goes to Saxon.
+    peppol = judge.validate_rendered(rendered, profile="peppol-bis-3")
+    assert peppol.engine == "official"
+    assert {s.stage for s in peppol.results} >= {"en16931", "peppol"}
+
+
+def test_an_xpath2_dynamic_error_hands_the_document_to_saxon(rendered, monkeypatch):
+    def fail(*_args, **_kwargs):
+        raise NativeEvaluationError("XPath 2.0 dynamic error FORG0001")
+
+    monkeypatch.setattr(judge, "run_stage", fail)
+    report = judge.validate_rendered(rendered, profile="en16931")
+    assert report.engine == "official" and report.valid
