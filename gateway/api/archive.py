@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from gateway.api.deps import ReaderPrincipal, RequireRole, SessionDep
-from gateway.archive import checkpoint, holds, ledger
+from gateway.archive import checkpoint, holds, jobs, ledger
 from gateway.archive.envelope import associated_data, open_sealed, seal
 from gateway.archive.export import build_export
 from gateway.archive.merkle import MerkleTree
@@ -287,7 +287,11 @@ def _job_public(job: ExportJob) -> dict[str, Any]:
 
 
 def _run_export(app: Any, job_id: str, tenant_id: str, include_restricted: bool) -> None:
-    """Builds an export in the background and stores it sealed under a data key of its own."""
+    """Builds an export in the background and stores it sealed under a data key of its own.
+
+    The job's lease is renewed while this thread lives and dropped with its outcome; a
+    thread or process that dies leaves the lease to run out, and the sweep fails the job.
+    """
     engine, archive = app.state.engine, app.state.archive
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         job = session.get(ExportJob, job_id)
@@ -304,38 +308,41 @@ def _run_export(app: Any, job_id: str, tenant_id: str, include_restricted: bool)
                 row.progress, row.total = done, total
                 session.add(row)
 
-    try:
-        buffer = io.BytesIO()
-        build_export(
-            engine,
-            archive,
-            tenant_id=tenant_id,
-            period_from=job.period_from,
-            period_to=job.period_to,
-            signing_key=app.state.keys.current,
-            certificates=app.state.keys.certificates,
-            out=buffer,
-            tsa_url=app.state.settings.tsa_url,
-            include_restricted=include_restricted,
-            progress=progress,
-        )
-        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-            key_id, data_key = archive.vault.new_key(session, tenant_id)
-            ref = archive.blobs.put(
-                seal(data_key, buffer.getvalue(), associated_data(tenant_id, job_id, "export"))
+    with jobs.Heartbeat(engine, job_id):
+        try:
+            buffer = io.BytesIO()
+            build_export(
+                engine,
+                archive,
+                tenant_id=tenant_id,
+                period_from=job.period_from,
+                period_to=job.period_to,
+                signing_key=app.state.keys.current,
+                certificates=app.state.keys.certificates,
+                out=buffer,
+                tsa_url=app.state.settings.tsa_url,
+                include_restricted=include_restricted,
+                progress=progress,
             )
-            row = session.get(ExportJob, job_id)
-            assert row is not None
-            row.status, row.data_key_id, row.file_ref = "done", key_id, ref
-            row.finished_at = utcnow()
-            session.add(row)
-    except Exception as exc:  # the job records the failure; the request that started it is gone
-        with Session(writer(engine)) as session, session.begin():
-            row = session.get(ExportJob, job_id)
-            if row is not None:
-                row.status, row.error = "failed", type(exc).__name__
+            with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+                key_id, data_key = archive.vault.new_key(session, tenant_id)
+                ref = archive.blobs.put(
+                    seal(data_key, buffer.getvalue(), associated_data(tenant_id, job_id, "export"))
+                )
+                row = session.get(ExportJob, job_id)
+                assert row is not None
+                row.status, row.data_key_id, row.file_ref = "done", key_id, ref
                 row.finished_at = utcnow()
                 session.add(row)
+                jobs.release(session, job_id)
+        except Exception as exc:  # the job records the failure; the request that started it is gone
+            with Session(writer(engine)) as session, session.begin():
+                row = session.get(ExportJob, job_id)
+                if row is not None:
+                    row.status, row.error = "failed", type(exc).__name__
+                    row.finished_at = utcnow()
+                    session.add(row)
+                jobs.release(session, job_id)
 
 
 def start_export_job(
@@ -363,6 +370,7 @@ def start_export_job(
     with Session(writer(app.state.engine), expire_on_commit=False) as session:
         with session.begin():
             session.add(job)
+            jobs.take(session, jobs.EXPORT, job.id, tenant_id)  # leased from the start
     threading.Thread(
         target=_run_export,
         args=(app, job.id, tenant_id, include_restricted),
@@ -401,6 +409,7 @@ def start_export(
 
 
 def _job(session: Session, principal: Principal, job_id: str) -> ExportJob:
+    jobs.sweep(session.get_bind().engine)  # a job whose worker died shows failed, not running
     job = session.get(ExportJob, job_id)
     if job is None or job.tenant_id != principal.tenant_id:
         raise HTTPException(404, f"no export {job_id}")

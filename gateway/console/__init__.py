@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from gateway.archive import jobs
 from gateway.console.errors import ConsoleError, SignInRequired
 from gateway.console.exports import router as exports_router
 from gateway.console.holds import router as holds_router
@@ -27,6 +28,8 @@ def install(app: FastAPI) -> None:
     app.state.console_sessions = Sessions(load_secret(app.state.settings.data_dir))
     app.state.console_verifications = VerificationJobs()
     app.state.console_proof_trees = TreeCache()
+    # Jobs left "running" by a stopped process (their lease ran out) are failed now.
+    jobs.sweep(app.state.engine)
     app.include_router(router)
     for extra in (holds_router, exports_router, integrity_router, privacy_router):
         app.include_router(extra)

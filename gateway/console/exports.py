@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from gateway.api.archive import export_bytes, start_export_job
 from gateway.api.deps import SessionDep
+from gateway.archive import jobs
 from gateway.console.errors import ConsoleError
 from gateway.console.pages import User, _archive
 from gateway.console.render import page
@@ -36,6 +37,7 @@ def _require(user: ConsoleSession) -> None:
 
 
 def _job(session: Session, user: ConsoleSession, job_id: str) -> ExportJob:
+    jobs.sweep(session.get_bind().engine)  # a job whose worker died shows failed, not running
     job = session.get(ExportJob, job_id)
     if job is None or job.tenant_id != user.principal.tenant_id:
         raise ConsoleError(404, "no such export in this tenant")
