@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 import threading
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from gateway.api.deps import ReaderPrincipal, RequireRole, SessionDep
-from gateway.archive import checkpoint, holds, jobs, ledger
-from gateway.archive.envelope import associated_data, open_sealed, seal
+from gateway.archive import checkpoint, holds, jobs, ledger, sealed_file
 from gateway.archive.export import build_export
 from gateway.archive.merkle import MerkleTree
 from gateway.archive.store import Archive
@@ -310,25 +310,29 @@ def _run_export(app: Any, job_id: str, tenant_id: str, include_restricted: bool)
 
     with jobs.Heartbeat(engine, job_id):
         try:
-            buffer = io.BytesIO()
-            build_export(
-                engine,
-                archive,
-                tenant_id=tenant_id,
-                period_from=job.period_from,
-                period_to=job.period_to,
-                signing_key=app.state.keys.current,
-                certificates=app.state.keys.certificates,
-                out=buffer,
-                tsa_url=app.state.settings.tsa_url,
-                include_restricted=include_restricted,
-                progress=progress,
-            )
-            with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-                key_id, data_key = archive.vault.new_key(session, tenant_id)
-                ref = archive.blobs.put(
-                    seal(data_key, buffer.getvalue(), associated_data(tenant_id, job_id, "export"))
+            # Built into a temporary file and sealed from it chunk by chunk: memory stays
+            # bounded whatever the export's size (gateway.archive.sealed_file).
+            with tempfile.TemporaryFile() as built:
+                build_export(
+                    engine,
+                    archive,
+                    tenant_id=tenant_id,
+                    period_from=job.period_from,
+                    period_to=job.period_to,
+                    signing_key=app.state.keys.current,
+                    certificates=app.state.keys.certificates,
+                    out=built,
+                    tsa_url=app.state.settings.tsa_url,
+                    include_restricted=include_restricted,
+                    progress=progress,
                 )
+                with Session(writer(engine)) as session, session.begin():
+                    key_id, data_key = archive.vault.new_key(session, tenant_id)
+                built.seek(0)
+                ref = sealed_file.store(
+                    archive.blobs, data_key, built, owner=tenant_id, file_id=job_id, slot="export"
+                )
+            with Session(writer(engine), expire_on_commit=False) as session, session.begin():
                 row = session.get(ExportJob, job_id)
                 assert row is not None
                 row.status, row.data_key_id, row.file_ref = "done", key_id, ref
@@ -380,13 +384,30 @@ def start_export_job(
     return job
 
 
-def export_bytes(session: Session, archive: Archive, job: ExportJob) -> bytes:
-    """The finished export ZIP of ``job``, opened from its sealed blob (the job must be done)."""
+def open_export(session: Session, archive: Archive, job: ExportJob) -> sealed_file.SealedFile:
+    """The finished export ZIP of ``job``, opened for streaming (the job must be done)."""
     assert job.file_ref is not None and job.data_key_id is not None
-    return open_sealed(
+    return sealed_file.open_file(
+        archive.blobs,
         archive.vault.open_key(session, job.data_key_id),
-        archive.blobs.get(job.file_ref),
-        associated_data(job.tenant_id, job.id, "export"),
+        job.file_ref,
+        owner=job.tenant_id,
+        file_id=job.id,
+        slot="export",
+    )
+
+
+def stream_export(opened: sealed_file.SealedFile, job_id: str) -> StreamingResponse:
+    """The ZIP as a streaming download: one sealed chunk in memory at a time."""
+    return StreamingResponse(
+        opened.iter_bytes(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="export-{job_id}.zip"',
+            "Content-Length": str(opened.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -435,9 +456,6 @@ def download_export(
     job = _job(session, principal, job_id)
     if job.status != "done" or job.file_ref is None or job.data_key_id is None:
         raise HTTPException(409, f"export {job_id} is {job.status}, not ready")
-    data = export_bytes(session, _archive(request), job)
-    return Response(
-        content=data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="export-{job.id}.zip"'},
-    )
+    # The key and the manifest are read here, with the request's session; the chunks
+    # are read from the blob store as the response streams.
+    return stream_export(open_export(session, _archive(request), job), job.id)

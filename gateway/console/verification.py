@@ -151,8 +151,14 @@ class VerificationJobs:
             status = "intact" if result.intact else "problems"
         except Exception as exc:  # the run records its failure; the request that started it is gone
             summary, status = {"error": type(exc).__name__}, "failed"
-        job = self._update(job_id, status=status, summary=summary, finished_at=datetime.now(UTC))
-        _record(app, job, key_id)
+        finished = replace(
+            self._jobs[job_id], status=status, summary=summary, finished_at=datetime.now(UTC)
+        )
+        try:
+            # The audit line first: whoever sees the run finished also finds it on the dashboard.
+            _record(app, finished, key_id)
+        finally:
+            self._update(job_id, status=status, summary=summary, finished_at=finished.finished_at)
 
 
 def _tsa_roots(app: Any) -> list[x509.Certificate]:
