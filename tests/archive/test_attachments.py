@@ -15,7 +15,9 @@ from gateway.tables import StoredInvoice
 from tests.archive.helpers import submit
 
 AFTER_RETENTION = date(2035, 1, 1)  # DE drafts of 2026 are kept until 2034-12-31
-RECEIPT = b'<S12:Envelope xmlns:S12="urn:x"><Receipt>signed by the receiver</Receipt></S12:Envelope>'
+RECEIPT = (
+    b'<S12:Envelope xmlns:S12="urn:x"><Receipt>signed by the receiver</Receipt></S12:Envelope>'
+)
 
 
 def _attach(app, invoice_id: str, kind: str, data: bytes) -> attachments.Attachment:
@@ -37,9 +39,7 @@ def _attach(app, invoice_id: str, kind: str, data: bytes) -> attachments.Attachm
 
 def _verify(app):
     with Session(app.state.engine) as session:
-        return verify_archive(
-            session, app.state.archive, certificates=app.state.keys.certificates
-        )
+        return verify_archive(session, app.state.archive, certificates=app.state.keys.certificates)
 
 
 def _kinds(result) -> list[tuple[str, str | None]]:
