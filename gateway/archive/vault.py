@@ -11,6 +11,7 @@ import os
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from gateway.archive.envelope import KeyChain, new_data_key
@@ -98,13 +99,19 @@ class Vault:
         bind = session.get_bind()
         if bind.get_execution_options().get("immediate", False):
             return self._create_material(session, name)  # commits or rolls back with the caller
-        with Session(writer(bind.engine)) as own, own.begin():
-            found = own.get(KeyMaterial, name)
-            secret = (
-                self.keks.get(found.kek_id).unwrap(base64.b64decode(found.wrapped))
-                if found is not None
-                else self._create_material(own, name)
-            )
+        try:
+            with Session(writer(bind.engine)) as own, own.begin():
+                found = own.get(KeyMaterial, name)
+                secret = (
+                    self.keks.get(found.kek_id).unwrap(base64.b64decode(found.wrapped))
+                    if found is not None
+                    else self._create_material(own, name)
+                )
+        except IntegrityError:  # another process made it first (PostgreSQL): use theirs
+            with Session(bind.engine) as fresh:
+                made = fresh.get(KeyMaterial, name)
+                assert made is not None
+                secret = self.keks.get(made.kek_id).unwrap(base64.b64decode(made.wrapped))
         self._material[name] = secret
         return secret
 

@@ -43,3 +43,24 @@ def test_a_search_before_any_invoice_makes_a_blind_index_key_that_survives_a_res
         assert [r["number"] for r in found.json()["data"]] == ["WS-1"]
     assert _key_rows(restarted) == 1
     restarted.state.engine.dispose()
+
+
+def test_a_secret_first_needed_by_a_reader_survives_a_concurrent_writer(tmp_path):
+    # The reader's snapshot is older than a commit made meanwhile: a write through it
+    # would fail on SQLite's lock upgrade (SQLITE_BUSY_SNAPSHOT, a 503 to the client).
+    from sqlmodel import Session
+
+    from gateway.db import writer
+
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    assert bootstrap(app.state.engine) is not None
+    engine, vault = app.state.engine, app.state.archive.vault
+    with Session(engine) as reader:
+        reader.exec(text("SELECT count(*) FROM tenant")).one()  # the snapshot starts here
+        with Session(writer(engine)) as other, other.begin():
+            other.exec(text("UPDATE tenant SET name = name || '-x'"))
+        secret = vault.material(reader, "test-secret")
+    with Session(engine) as fresh:
+        vault._material.clear()
+        assert vault.material(fresh, "test-secret") == secret  # committed, and the same
+    app.state.engine.dispose()
