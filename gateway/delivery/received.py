@@ -22,11 +22,21 @@ from gateway.archive.store import Archive
 from gateway.archive.vault import utcnow
 from gateway.db import writer
 from gateway.delivery.tables import As4Inbound
-from gateway.tables import StoredInvoice
+from gateway.tables import LedgerEntry, StoredInvoice
 
 log = logging.getLogger("gateway.delivery")
 
 LEGACY_SEALED = "delivery.signal-sealed"  # ledger kind: a signal kept in clear, sealed later
+ARTEFACT_SEALED = "delivery.artefact-sealed"  # ledger kind: a blob stored in clear, sealed later
+
+# Ledger events that referred to a clear blob before artefacts were sealed: the fact
+# naming its SHA-256, and the kind of attachment it becomes.
+CLEAR_BLOBS = {
+    "delivery.receipt": ("receipt_sha256", attachments.RECEIPT),
+    "delivery.invoice-response-sent": ("receipt_sha256", attachments.RECEIPT),
+    "invoice.response": ("document_sha256", attachments.INVOICE_RESPONSE),
+    "delivery.invoice-response": ("document_sha256", attachments.INVOICE_RESPONSE),
+}
 
 
 def _own_aad(tenant_id: str, message_id: str) -> bytes:
@@ -125,3 +135,42 @@ def _seal_row(archive: Archive, session: Session, row: As4Inbound) -> None:
         )
     row.receipt = None
     session.add(row)
+
+
+def seal_legacy_blobs(engine: Engine, archive: Archive) -> int:
+    """Seals receipts and Invoice Responses stored in clear before they were sealed; returns how many.
+
+    Each is sealed under its invoice's key with a ledger entry of its own, and its
+    clear copy deleted; one of a purged invoice is only deleted. Idempotent: a blob
+    already sealed has no clear copy left. Run it once after upgrading (it reads
+    every such ledger event, so it is not run at every start).
+    """
+    with Session(engine) as session:
+        entries = session.exec(
+            select(LedgerEntry).where(col(LedgerEntry.kind).in_(list(CLEAR_BLOBS)))
+        ).all()
+        todo = []
+        for entry in entries:
+            facts = ledger.body_of(entry)["facts"]
+            name, kind = CLEAR_BLOBS[entry.kind]
+            sha256 = facts.get(name)
+            if "attachments" in facts or not sha256 or not archive.blobs.exists(sha256):
+                continue
+            todo.append((entry.record_id, kind, str(sha256)))
+    for record_id, kind, sha256 in todo:
+        with Session(writer(engine)) as session, session.begin():
+            record = session.get(StoredInvoice, record_id) if record_id else None
+            if record is not None:
+                kept = attachments.seal_for(
+                    archive, session, record, kind, archive.blobs.get(sha256)
+                )
+                ledger.append(
+                    session,
+                    record.tenant_id,
+                    ARTEFACT_SEALED,
+                    record_id=record.id,
+                    facts=attachments.facts(kept),
+                    blobs=[kept.sha256],
+                )
+        archive.blobs.delete(sha256)  # after the commit: the sealed copy is ledgered first
+    return len(todo)

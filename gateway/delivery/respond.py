@@ -229,16 +229,17 @@ def _response_document(
         record = session.get(StoredInvoice, job.invoice_id) if job.invoice_id else None
         if record is None:
             raise GiveUp("the invoice the response answers no longer exists")
-        if "document_ref" not in payload:  # queued before responses were sealed
-            return record, delivery.archive.blobs.get(payload["document_sha256"])
-        return record, attachments.open_attachment(
-            delivery.archive,
-            session,
-            record,
-            attachments.Attachment(
-                attachments.INVOICE_RESPONSE, payload["document_sha256"], payload["document_ref"]
-            ),
-        )
+        sha256 = payload["document_sha256"]
+        if "document_ref" in payload:
+            kept = attachments.Attachment(
+                attachments.INVOICE_RESPONSE, sha256, payload["document_ref"]
+            )
+        else:  # queued before responses were sealed: in clear, or sealed since
+            found = [a for a in attachments.of_record(session, record) if a.sha256 == sha256]
+            if not found:
+                return record, delivery.archive.blobs.get(sha256)
+            kept = found[0]
+        return record, attachments.open_attachment(delivery.archive, session, record, kept)
 
 
 def record_received(

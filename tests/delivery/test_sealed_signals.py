@@ -116,3 +116,42 @@ def test_a_signal_of_no_invoice_gets_a_key_of_its_own(gateway):
         assert row is not None and row.receipt is None and row.invoice_id is None
     assert b"answered here" not in app.state.blobs.get(row.receipt_ref)
     assert _open_own(gateway, row) == SIGNAL.encode()
+
+
+def test_receipts_and_responses_stored_in_clear_are_sealed_by_the_upgrade_step(gateway):
+    from datetime import date
+
+    from gateway.archive import purge
+
+    app = gateway.app
+    live = _invoice(gateway)
+    created = gateway.client.post("/v1/invoices", json=api_draft("SIG-2"), headers=gateway.erp)
+    purged_id = created.json()["id"]
+    clear = {}
+    for record_id, kind, fact, data in (
+        (live.id, "delivery.receipt", "receipt_sha256", b"<Receipt>clear</Receipt>"),
+        (purged_id, "invoice.response", "document_sha256", b"<ApplicationResponse/>"),
+    ):
+        clear[record_id] = app.state.blobs.put(data)  # as delivery stored them before
+        with Session(writer(app.state.engine)) as session, session.begin():
+            ledger.append(
+                session,
+                live.tenant_id,
+                kind,
+                record_id=record_id,
+                facts={fact: clear[record_id]},
+            )
+    purge.purge_record(app.state.engine, app.state.archive, purged_id, date(2035, 1, 1))
+    assert app.state.blobs.exists(clear[purged_id])  # purge knew nothing of the clear copy
+
+    assert received.seal_legacy_blobs(app.state.engine, app.state.archive) == 2
+    assert received.seal_legacy_blobs(app.state.engine, app.state.archive) == 0
+    assert not any(app.state.blobs.exists(sha) for sha in clear.values())
+    with Session(app.state.engine) as session:
+        record = session.get(StoredInvoice, live.id)
+        assert record is not None
+        (kept,) = attachments.of_record(session, record)
+        assert (kept.kind, kept.sha256) == (attachments.RECEIPT, clear[live.id])
+        opened = attachments.open_attachment(app.state.archive, session, record, kept)
+        assert opened == b"<Receipt>clear</Receipt>"
+    assert_archive_intact(app)
