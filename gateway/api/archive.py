@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 import threading
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from gateway.api.deps import ReaderPrincipal, RequireRole, SessionDep
-from gateway.archive import checkpoint, holds, ledger
-from gateway.archive.envelope import associated_data, open_sealed, seal
+from gateway.archive import checkpoint, holds, jobs, ledger, sealed_file
 from gateway.archive.export import build_export
 from gateway.archive.merkle import MerkleTree
 from gateway.archive.store import Archive
@@ -287,7 +287,11 @@ def _job_public(job: ExportJob) -> dict[str, Any]:
 
 
 def _run_export(app: Any, job_id: str, tenant_id: str, include_restricted: bool) -> None:
-    """Builds an export in the background and stores it sealed under a data key of its own."""
+    """Builds an export in the background and stores it sealed under a data key of its own.
+
+    The job's lease is renewed while this thread lives and dropped with its outcome; a
+    thread or process that dies leaves the lease to run out, and the sweep fails the job.
+    """
     engine, archive = app.state.engine, app.state.archive
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         job = session.get(ExportJob, job_id)
@@ -304,38 +308,45 @@ def _run_export(app: Any, job_id: str, tenant_id: str, include_restricted: bool)
                 row.progress, row.total = done, total
                 session.add(row)
 
-    try:
-        buffer = io.BytesIO()
-        build_export(
-            engine,
-            archive,
-            tenant_id=tenant_id,
-            period_from=job.period_from,
-            period_to=job.period_to,
-            signing_key=app.state.keys.current,
-            certificates=app.state.keys.certificates,
-            out=buffer,
-            tsa_url=app.state.settings.tsa_url,
-            include_restricted=include_restricted,
-            progress=progress,
-        )
-        with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-            key_id, data_key = archive.vault.new_key(session, tenant_id)
-            ref = archive.blobs.put(
-                seal(data_key, buffer.getvalue(), associated_data(tenant_id, job_id, "export"))
-            )
-            row = session.get(ExportJob, job_id)
-            assert row is not None
-            row.status, row.data_key_id, row.file_ref = "done", key_id, ref
-            row.finished_at = utcnow()
-            session.add(row)
-    except Exception as exc:  # the job records the failure; the request that started it is gone
-        with Session(writer(engine)) as session, session.begin():
-            row = session.get(ExportJob, job_id)
-            if row is not None:
-                row.status, row.error = "failed", type(exc).__name__
+    with jobs.Heartbeat(engine, job_id):
+        try:
+            # Built into a temporary file and sealed from it chunk by chunk: memory stays
+            # bounded whatever the export's size (gateway.archive.sealed_file).
+            with tempfile.TemporaryFile() as built:
+                build_export(
+                    engine,
+                    archive,
+                    tenant_id=tenant_id,
+                    period_from=job.period_from,
+                    period_to=job.period_to,
+                    signing_key=app.state.keys.current,
+                    certificates=app.state.keys.certificates,
+                    out=built,
+                    tsa_url=app.state.settings.tsa_url,
+                    include_restricted=include_restricted,
+                    progress=progress,
+                )
+                with Session(writer(engine)) as session, session.begin():
+                    key_id, data_key = archive.vault.new_key(session, tenant_id)
+                built.seek(0)
+                ref = sealed_file.store(
+                    archive.blobs, data_key, built, owner=tenant_id, file_id=job_id, slot="export"
+                )
+            with Session(writer(engine), expire_on_commit=False) as session, session.begin():
+                row = session.get(ExportJob, job_id)
+                assert row is not None
+                row.status, row.data_key_id, row.file_ref = "done", key_id, ref
                 row.finished_at = utcnow()
                 session.add(row)
+                jobs.release(session, job_id)
+        except Exception as exc:  # the job records the failure; the request that started it is gone
+            with Session(writer(engine)) as session, session.begin():
+                row = session.get(ExportJob, job_id)
+                if row is not None:
+                    row.status, row.error = "failed", type(exc).__name__
+                    row.finished_at = utcnow()
+                    session.add(row)
+                jobs.release(session, job_id)
 
 
 def start_export_job(
@@ -363,6 +374,7 @@ def start_export_job(
     with Session(writer(app.state.engine), expire_on_commit=False) as session:
         with session.begin():
             session.add(job)
+            jobs.take(session, jobs.EXPORT, job.id, tenant_id)  # leased from the start
     threading.Thread(
         target=_run_export,
         args=(app, job.id, tenant_id, include_restricted),
@@ -372,13 +384,30 @@ def start_export_job(
     return job
 
 
-def export_bytes(session: Session, archive: Archive, job: ExportJob) -> bytes:
-    """The finished export ZIP of ``job``, opened from its sealed blob (the job must be done)."""
+def open_export(session: Session, archive: Archive, job: ExportJob) -> sealed_file.SealedFile:
+    """The finished export ZIP of ``job``, opened for streaming (the job must be done)."""
     assert job.file_ref is not None and job.data_key_id is not None
-    return open_sealed(
+    return sealed_file.open_file(
+        archive.blobs,
         archive.vault.open_key(session, job.data_key_id),
-        archive.blobs.get(job.file_ref),
-        associated_data(job.tenant_id, job.id, "export"),
+        job.file_ref,
+        owner=job.tenant_id,
+        file_id=job.id,
+        slot="export",
+    )
+
+
+def stream_export(opened: sealed_file.SealedFile, job_id: str) -> StreamingResponse:
+    """The ZIP as a streaming download: one sealed chunk in memory at a time."""
+    return StreamingResponse(
+        opened.iter_bytes(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="export-{job_id}.zip"',
+            "Content-Length": str(opened.size),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -401,6 +430,7 @@ def start_export(
 
 
 def _job(session: Session, principal: Principal, job_id: str) -> ExportJob:
+    jobs.sweep(session.get_bind().engine)  # a job whose worker died shows failed, not running
     job = session.get(ExportJob, job_id)
     if job is None or job.tenant_id != principal.tenant_id:
         raise HTTPException(404, f"no export {job_id}")
@@ -426,9 +456,6 @@ def download_export(
     job = _job(session, principal, job_id)
     if job.status != "done" or job.file_ref is None or job.data_key_id is None:
         raise HTTPException(409, f"export {job_id} is {job.status}, not ready")
-    data = export_bytes(session, _archive(request), job)
-    return Response(
-        content=data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="export-{job.id}.zip"'},
-    )
+    # The key and the manifest are read here, with the request's session; the chunks
+    # are read from the blob store as the response streams.
+    return stream_export(open_export(session, _archive(request), job), job.id)

@@ -25,10 +25,12 @@ import csv
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -119,16 +121,28 @@ class ExportSummary:
     files: list[str] = field(default_factory=list)
 
 
-def _period_records(
-    session: Session, tenant_id: str, period_from: date, period_to: date, include_restricted: bool
-) -> list[StoredInvoice]:
-    statement = select(StoredInvoice).where(
+def _period_filter(
+    statement: Any, tenant_id: str, period_from: date, period_to: date, include_restricted: bool
+) -> Any:
+    statement = statement.where(
         StoredInvoice.tenant_id == tenant_id,
         col(StoredInvoice.issue_date) >= period_from,
         col(StoredInvoice.issue_date) <= period_to,
     )
-    if not include_restricted:
-        statement = statement.where(col(StoredInvoice.restricted).is_(False))
+    return (
+        statement
+        if include_restricted
+        else statement.where(col(StoredInvoice.restricted).is_(False))
+    )
+
+
+def _period_ids(
+    session: Session, tenant_id: str, period_from: date, period_to: date, include_restricted: bool
+) -> list[str]:
+    # Ids only: each record (with its sealed columns) is loaded when its turn comes.
+    statement = _period_filter(
+        select(StoredInvoice.id), tenant_id, period_from, period_to, include_restricted
+    )
     return list(session.exec(statement.order_by(col(StoredInvoice.id))).all())
 
 
@@ -157,6 +171,97 @@ def _index_row(record: StoredInvoice, invoice: dict[str, Any]) -> dict[str, Any]
     }
 
 
+class _Members:
+    """Writes the ZIP's members one at a time and keeps each one's SHA-256 for SHA256SUMS."""
+
+    def __init__(self, bundle: zipfile.ZipFile) -> None:
+        self.bundle = bundle
+        self.sums: dict[str, str] = {}
+
+    def put(self, name: str, data: bytes) -> None:
+        self.bundle.writestr(name, data)
+        self.sums[name] = hashlib.sha256(data).hexdigest()
+
+    def copy(self, name: str, parts: Iterable[bytes]) -> None:
+        """A member written piece by piece (never whole in memory)."""
+        digest = hashlib.sha256()
+        with self.bundle.open(name, "w", force_zip64=True) as member:
+            for part in parts:
+                member.write(part)
+                digest.update(part)
+        self.sums[name] = digest.hexdigest()
+
+
+def _lines(spool: IO[bytes]) -> Iterator[bytes]:
+    spool.seek(0)
+    yield from spool
+
+
+def _index_csv(spool: IO[bytes]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer_csv = csv.DictWriter(buffer, fieldnames=INDEX_COLUMNS)
+    writer_csv.writeheader()
+    for line in _lines(spool):
+        row = json.loads(line)
+        writer_csv.writerow({**row, "vat_breakdown": json.dumps(row["vat_breakdown"])})
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _index_json(spool: IO[bytes]) -> Iterator[bytes]:
+    yield b"["
+    for number, line in enumerate(_lines(spool)):
+        yield (b",\n" if number else b"\n") + line.rstrip(b"\n")
+    yield b"\n]\n"
+
+
+def _ledger_members(
+    session: Session,
+    members: _Members,
+    tenant_id: str,
+    tree_size: int,
+    wanted: set[str],
+    entries_spool: IO[bytes],
+    proofs_spool: IO[bytes],
+) -> int:
+    """Writes ledger/links and spools ledger/entries.jsonl and the proofs; returns the entry count."""
+    leaves = [
+        bytes.fromhex(e.entry_hash) for e in islice(ledger.entries(session, tenant_id), tree_size)
+    ]
+    tree = MerkleTree(leaves)
+    del leaves
+    count = 0
+    for entry in islice(ledger.entries(session, tenant_id), tree_size):
+        if entry.record_id not in wanted and not entry.kind.startswith("hold."):
+            continue
+        line = {
+            "seq": entry.seq,
+            "kind": entry.kind,
+            "record": entry.record_id,
+            "prev_hash": entry.prev_hash,
+            "entry_hash": entry.entry_hash,
+            "body": ledger.body_of(entry),
+            "body_text": entry.body,
+        }
+        entries_spool.write(json.dumps(line, sort_keys=True).encode() + b"\n")
+        members.put(
+            f"ledger/links/{entry.seq}.bin", bytes.fromhex(entry.prev_hash) + entry.body.encode()
+        )
+        proof = {
+            "leaf_index": entry.seq,
+            "entry_hash": entry.entry_hash,
+            "audit_path": [h.hex() for h in tree.inclusion_proof(entry.seq)],
+        }
+        proofs_spool.write(
+            (b",\n" if count else b"\n") + json.dumps(str(entry.seq)).encode() + b": "
+        )
+        proofs_spool.write(json.dumps(proof).encode())
+        count += 1
+    return count
+
+
 def build_export(
     engine: Engine,
     archive: Archive,
@@ -175,101 +280,80 @@ def build_export(
     """Writes the export ZIP of a tenant's documents issued in a period to ``out``.
 
     A fresh checkpoint is signed first, so every entry about these documents is
-    inside the tree the export proves against.
+    inside the tree the export proves against. The ZIP is written member by
+    member: one document is in memory at a time, and the index and ledger lines
+    are spooled to temporary files, so memory stays bounded however large the
+    export (the Merkle tree's hashes, 32 bytes an entry, are the exception).
     """
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         head = checkpoint.make_checkpoint(session, tenant_id, signing_key, tsa_url=tsa_url)
     summary = ExportSummary()
-    sums: dict[str, str] = {}
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive_zip:
-
-        def put(name: str, data: bytes) -> None:
-            archive_zip.writestr(name, data)
-            sums[name] = hashlib.sha256(data).hexdigest()
-
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle,
+        tempfile.TemporaryFile() as index_spool,
+        tempfile.TemporaryFile() as entries_spool,
+        tempfile.TemporaryFile() as proofs_spool,
+    ):
+        members = _Members(bundle)
         with Session(engine) as session:
-            tree, entries = checkpoint.ledger_tree(session, tenant_id)
-            covered = entries[: head.tree_size]
-            tree = MerkleTree([bytes.fromhex(e.entry_hash) for e in covered])
-            records = _period_records(
-                session, tenant_id, period_from, period_to, include_restricted
-            )
+            ids = _period_ids(session, tenant_id, period_from, period_to, include_restricted)
             if not include_restricted:
                 summary.restricted_left_out = len(
-                    _period_records(session, tenant_id, period_from, period_to, True)
-                ) - len(records)
-            wanted = {r.id for r in records}
-            index_rows = []
-            for done, record in enumerate(records, start=1):
+                    _period_ids(session, tenant_id, period_from, period_to, True)
+                ) - len(ids)
+            for done, record_id in enumerate(ids, start=1):
+                record = session.get(StoredInvoice, record_id)
+                assert record is not None
                 archive.check(session, record)  # once per record: the reads below trust it
-                document = archive.open_blob(session, record, "document", checked=True)
-                put(f"documents/{record.id}.xml", document)
+                members.put(
+                    f"documents/{record.id}.xml",
+                    archive.open_blob(session, record, "document", checked=True),
+                )
                 if record.signature_sha256:
-                    put(
+                    members.put(
                         f"signatures/{record.id}.xml",
                         archive.open_blob(session, record, "signature", checked=True),
                     )
                 report = archive.open_column(session, record, "report", checked=True)
-                put(f"reports/{record.id}.json", (report or "{}").encode())
+                members.put(f"reports/{record.id}.json", (report or "{}").encode())
                 invoice = json.loads(
                     archive.open_column(session, record, "invoice", checked=True) or "{}"
                 )
-                index_rows.append(_index_row(record, invoice))
+                row = _index_row(record, invoice)
+                index_spool.write(json.dumps(row, default=str).encode() + b"\n")
+                session.expunge(record)
                 summary.documents += 1
                 if progress:
-                    progress(done, len(records))
-            chosen = [e for e in covered if e.record_id in wanted or e.kind.startswith("hold.")]
-            lines, proofs = [], {}
-            for entry in chosen:
-                lines.append(
-                    json.dumps(
-                        {
-                            "seq": entry.seq,
-                            "kind": entry.kind,
-                            "record": entry.record_id,
-                            "prev_hash": entry.prev_hash,
-                            "entry_hash": entry.entry_hash,
-                            "body": ledger.body_of(entry),
-                            "body_text": entry.body,
-                        },
-                        sort_keys=True,
-                    )
-                )
-                put(
-                    f"ledger/links/{entry.seq}.bin",
-                    bytes.fromhex(entry.prev_hash) + entry.body.encode(),
-                )
-                proofs[str(entry.seq)] = {
-                    "leaf_index": entry.seq,
-                    "entry_hash": entry.entry_hash,
-                    "audit_path": [h.hex() for h in tree.inclusion_proof(entry.seq)],
-                }
-            summary.entries = len(chosen)
-        put("ledger/entries.jsonl", ("\n".join(lines) + "\n").encode() if lines else b"")
-        put(
+                    progress(done, len(ids))
+            summary.entries = _ledger_members(
+                session, members, tenant_id, head.tree_size, set(ids), entries_spool, proofs_spool
+            )
+        members.copy("ledger/entries.jsonl", _lines(entries_spool))
+        members.copy(
             "ledger/proofs.json",
-            json.dumps({"tree_size": tree.size, "proofs": proofs}, indent=1).encode(),
+            [
+                f'{{"tree_size": {head.tree_size}, "proofs": {{'.encode(),
+                *_lines(proofs_spool),
+                b"\n}}\n",
+            ],
         )
-        buffer = io.StringIO()
-        writer_csv = csv.DictWriter(buffer, fieldnames=INDEX_COLUMNS)
-        writer_csv.writeheader()
-        for row in index_rows:
-            writer_csv.writerow({**row, "vat_breakdown": json.dumps(row["vat_breakdown"])})
-        put("index.csv", buffer.getvalue().encode())
-        put("index.json", json.dumps(index_rows, indent=1, default=str).encode())
-        put("checkpoint/statement.txt", head.statement.encode())
-        put("checkpoint/signature.sig", base64.b64decode(head.signature))
-        put("checkpoint/checkpoint.json", json.dumps(checkpoint.public(head), indent=1).encode())
+        members.copy("index.csv", _index_csv(index_spool))
+        members.copy("index.json", _index_json(index_spool))
+        members.put("checkpoint/statement.txt", head.statement.encode())
+        members.put("checkpoint/signature.sig", base64.b64decode(head.signature))
+        members.put(
+            "checkpoint/checkpoint.json", json.dumps(checkpoint.public(head), indent=1).encode()
+        )
         if head.timestamp_token:
-            put("checkpoint/timestamp.tsr", base64.b64decode(head.timestamp_token))
+            members.put("checkpoint/timestamp.tsr", base64.b64decode(head.timestamp_token))
         for certificate in certificates:
-            put(
+            members.put(
                 f"certificates/signing-{key_id(certificate)}.pem",
                 certificate.public_bytes(Encoding.PEM),
             )
         for number, root in enumerate(tsa_roots or []):
-            put(f"certificates/tsa-root-{number}.pem", root.public_bytes(Encoding.PEM))
-        put(
+            members.put(f"certificates/tsa-root-{number}.pem", root.public_bytes(Encoding.PEM))
+        members.put(
             "README.txt",
             README.format(
                 tenant=tenant_id,
@@ -280,10 +364,11 @@ def build_export(
                 root=head.root_hash,
             ).encode(),
         )
-        archive_zip.writestr(
-            "SHA256SUMS", "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+        bundle.writestr(
+            "SHA256SUMS",
+            "".join(f"{digest}  {name}\n" for name, digest in sorted(members.sums.items())),
         )
-        summary.files = sorted(sums)
+        summary.files = sorted(members.sums)
     summary.tree_size, summary.root = head.tree_size, head.root_hash
     return summary
 

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import Engine, delete, text
 from sqlmodel import Session, col, select
 
-from gateway.archive import holds, ledger
+from gateway.archive import attachments, holds, ledger
 from gateway.archive.errors import PurgeRefused
 from gateway.archive.store import Archive
 from gateway.db import writer
@@ -103,6 +103,7 @@ def purge_record(engine: Engine, archive: Archive, record_id: str, as_of: date) 
         if record is None:  # purged meanwhile by another run: nothing to do twice
             return
         refs = [r for r in (record.document_ref, record.signature_ref) if r]
+        refs += attachments.refs(attachments.of_record(session, record))  # receipts, responses
         if record.data_key_id:
             archive.vault.destroy(session, record.data_key_id)
         session.execute(delete(PartyIndex).where(col(PartyIndex.invoice_id) == record.id))

@@ -11,10 +11,12 @@ import os
 from datetime import UTC, datetime
 
 from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from gateway.archive.envelope import KeyChain, new_data_key
 from gateway.archive.errors import ArchiveKeyError, RecordShredded
+from gateway.db import writer
 from gateway.ids import new_id
 from gateway.tables import DataKey, KeyMaterial
 
@@ -76,24 +78,54 @@ class Vault:
         return True
 
     def material(self, session: Session, name: str) -> bytes:
-        """A gateway-wide secret (e.g. the blind-index key), created on first use."""
+        """A gateway-wide secret (e.g. the blind-index key), created on first use.
+
+        A reading session never writes it: on SQLite its deferred transaction would
+        have to upgrade to the write lock (503 under concurrent writers), and on any
+        database its uncommitted row would be rolled back while this process kept
+        using the key, so blind indexes written afterwards would not survive a
+        restart. The secret is created in a writing transaction of its own instead,
+        or, when the caller's session already writes, in the caller's transaction
+        (not cached until a later read finds it committed).
+        """
         cached = self._material.get(name)
         if cached is not None:
             return cached
         row = session.get(KeyMaterial, name)
-        if row is None:
-            secret = os.urandom(32)
-            row = KeyMaterial(
+        if row is not None:
+            secret = self.keks.get(row.kek_id).unwrap(base64.b64decode(row.wrapped))
+            self._material[name] = secret
+            return secret
+        bind = session.get_bind()
+        if bind.get_execution_options().get("immediate", False):
+            return self._create_material(session, name)  # commits or rolls back with the caller
+        try:
+            with Session(writer(bind.engine)) as own, own.begin():
+                found = own.get(KeyMaterial, name)
+                secret = (
+                    self.keks.get(found.kek_id).unwrap(base64.b64decode(found.wrapped))
+                    if found is not None
+                    else self._create_material(own, name)
+                )
+        except IntegrityError:  # another process made it first (PostgreSQL): use theirs
+            with Session(bind.engine) as fresh:
+                made = fresh.get(KeyMaterial, name)
+                assert made is not None
+                secret = self.keks.get(made.kek_id).unwrap(base64.b64decode(made.wrapped))
+        self._material[name] = secret
+        return secret
+
+    def _create_material(self, session: Session, name: str) -> bytes:
+        secret = os.urandom(32)
+        session.add(
+            KeyMaterial(
                 name=name,
                 kek_id=self.keks.current.key_id,
                 wrapped=base64.b64encode(self.keks.current.wrap(secret)).decode("ascii"),
                 created_at=utcnow(),
             )
-            session.add(row)
-            session.flush()
-        else:
-            secret = self.keks.get(row.kek_id).unwrap(base64.b64decode(row.wrapped))
-        self._material[name] = secret
+        )
+        session.flush()
         return secret
 
     def rotate(self, session: Session) -> int:

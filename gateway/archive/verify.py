@@ -19,7 +19,7 @@ from cryptography import x509
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from gateway.archive import ledger, timestamp
+from gateway.archive import attachments, ledger, timestamp
 from gateway.archive.checkpoint import verify_statement
 from gateway.archive.envelope import associated_data, open_sealed, open_text
 from gateway.archive.errors import ArchiveKeyError, RecordShredded, SealBroken, TimestampError
@@ -101,6 +101,7 @@ class _RecordState:
     status: str = "accepted"
     restricted: bool = False
     purged: bool = False
+    attachments: list[attachments.Attachment] = field(default_factory=list)
 
 
 def verify_archive(
@@ -169,6 +170,7 @@ def _verify_chain(session: Session, tenant: str, result: Verification) -> dict[s
         if entry.record_id is None:
             continue
         state = states.setdefault(entry.record_id, _RecordState())
+        state.attachments.extend(attachments.listed(body["facts"]))
         if entry.kind == ledger.INVOICE_ACCEPTED:
             state.accepted = body["facts"]
         elif entry.kind == ledger.INVOICE_STATUS:
@@ -239,7 +241,7 @@ def _verify_records(
                     "status or restriction not set by a ledger event",
                 )
             )
-        _verify_blobs(session, archive, record, result)
+        _verify_blobs(session, archive, record, result, state.attachments)
         if progress:
             progress(done, total)
     for record_id, state in states.items():
@@ -252,7 +254,11 @@ def _verify_records(
 
 
 def _verify_blobs(
-    session: Session, archive: Archive, record: StoredInvoice, result: Verification
+    session: Session,
+    archive: Archive,
+    record: StoredInvoice,
+    result: Verification,
+    attached: list[attachments.Attachment],
 ) -> None:
     try:
         data_key = archive.vault.open_key(session, record.data_key_id or "")
@@ -299,6 +305,13 @@ def _verify_blobs(
                     record.id,
                     f"{slot} hash differs from the ledger",
                 )
+            )
+    for attachment in attached:  # receipts, responses, MLRs: sealed under the same key
+        result.blobs += 1
+        found = attachments.check(archive, data_key, record, attachment)
+        if isinstance(found, tuple):
+            result.problems.append(
+                Finding(record.tenant_id, found[0], record.id, f"{attachment.kind}: {found[1]}")
             )
     for slot in ("invoice", "report", "trace"):
         column = getattr(record, f"{slot}_json")

@@ -8,12 +8,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from gateway.archive import jobs
 from gateway.console.errors import ConsoleError, SignInRequired
 from gateway.console.exports import router as exports_router
 from gateway.console.holds import router as holds_router
 from gateway.console.integrity import router as integrity_router
 from gateway.console.pages import router
 from gateway.console.privacy import router as privacy_router
+from gateway.console.proof import TreeCache
 from gateway.console.render import page
 from gateway.console.session import Sessions, load_secret
 from gateway.console.verification import VerificationJobs
@@ -25,6 +27,9 @@ def install(app: FastAPI) -> None:
     """Adds the console's pages, static files and error pages to ``app``."""
     app.state.console_sessions = Sessions(load_secret(app.state.settings.data_dir))
     app.state.console_verifications = VerificationJobs()
+    app.state.console_proof_trees = TreeCache()
+    # Jobs left "running" by a stopped process (their lease ran out) are failed now.
+    jobs.sweep(app.state.engine)
     app.include_router(router)
     for extra in (holds_router, exports_router, integrity_router, privacy_router):
         app.include_router(extra)

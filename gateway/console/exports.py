@@ -16,8 +16,9 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
-from gateway.api.archive import export_bytes, start_export_job
+from gateway.api.archive import open_export, start_export_job, stream_export
 from gateway.api.deps import SessionDep
+from gateway.archive import jobs
 from gateway.console.errors import ConsoleError
 from gateway.console.pages import User, _archive
 from gateway.console.render import page
@@ -36,6 +37,7 @@ def _require(user: ConsoleSession) -> None:
 
 
 def _job(session: Session, user: ConsoleSession, job_id: str) -> ExportJob:
+    jobs.sweep(session.get_bind().engine)  # a job whose worker died shows failed, not running
     job = session.get(ExportJob, job_id)
     if job is None or job.tenant_id != user.principal.tenant_id:
         raise ConsoleError(404, "no such export in this tenant")
@@ -160,12 +162,4 @@ def download_export(job_id: str, request: Request, user: User, session: SessionD
     job = _job(session, user, job_id)
     if job.status != "done" or job.file_ref is None or job.data_key_id is None:
         raise ConsoleError(409, f"this export is {job.status}, not ready to download")
-    return Response(
-        content=export_bytes(session, _archive(request), job),
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="export-{job.id}.zip"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return stream_export(open_export(session, _archive(request), job), job.id)

@@ -3,10 +3,18 @@
 The same answer as ``GET /v1/invoices/{id}/proof``, and checked here rather than
 only computed: the audit path is verified against the checkpoint's signed root
 (RFC 9162 section 2.1.3.2), and the root is recomputed from the ledger.
+
+The tree over a checkpoint's entries is the same for every invoice it covers, so
+it is built once per signed checkpoint and kept in a small LRU (bounded in trees
+and in leaves). Each view still checks the invoice's own row and entry against
+the ledger and its audit path against the signed root; tampering with *other*
+entries after the tree was cached is what ``egw archive verify`` finds.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -36,7 +44,52 @@ class ProofStatus:
         return self.checkpoint is not None and self.checkpoint.timestamp_token is not None
 
 
-def status(session: Session, archive: Archive, record: StoredInvoice) -> ProofStatus:
+class TreeCache:
+    """Merkle trees of signed checkpoints, least recently used first out.
+
+    Only a tree whose root equals its checkpoint's signed root is kept, keyed by
+    the checkpoint (id, tenant, size and root), so a new checkpoint never reuses
+    an older tree and a mismatch is recomputed (and reported) on every view.
+    """
+
+    def __init__(self, *, max_trees: int = 8, max_leaves: int = 200_000) -> None:
+        self.max_trees = max_trees
+        self.max_leaves = max_leaves  # about 130 bytes a leaf with its interior nodes
+        self.builds = 0  # trees built from the ledger (for tests and metrics)
+        self._trees: OrderedDict[tuple[str, str, int, str], MerkleTree] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def tree(self, session: Session, head: Checkpoint) -> MerkleTree:
+        """The tree over the first ``head.tree_size`` entries of the checkpoint's tenant."""
+        key = (head.id, head.tenant_id, head.tree_size, head.root_hash)
+        with self._lock:
+            cached = self._trees.get(key)
+            if cached is not None:
+                self._trees.move_to_end(key)
+                return cached
+        covered = islice(ledger.entries(session, head.tenant_id), head.tree_size)
+        tree = MerkleTree([bytes.fromhex(e.entry_hash) for e in covered])
+        with self._lock:
+            self.builds += 1
+            if tree.root().hex() == head.root_hash and tree.size <= self.max_leaves:
+                self._trees[key] = tree
+                self._evict()
+        return tree
+
+    def _evict(self) -> None:
+        while self._trees and (
+            len(self._trees) > self.max_trees
+            or sum(t.size for t in self._trees.values()) > self.max_leaves
+        ):
+            self._trees.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._trees)
+
+
+def status(
+    session: Session, archive: Archive, record: StoredInvoice, trees: TreeCache | None = None
+) -> ProofStatus:
     """The proof status of ``record`` against its tenant's latest checkpoint.
 
     Raises:
@@ -59,9 +112,7 @@ def status(session: Session, archive: Archive, record: StoredInvoice) -> ProofSt
             entry.entry_hash,
             head,
         )
-    covered = islice(ledger.entries(session, record.tenant_id), head.tree_size)
-    leaves = [bytes.fromhex(e.entry_hash) for e in covered]
-    tree = MerkleTree(leaves)
+    tree = (trees if trees is not None else TreeCache(max_trees=0)).tree(session, head)
     path = tree.inclusion_proof(entry.seq)
     root = bytes.fromhex(head.root_hash)
     included = tree.root() == root and verify_inclusion(

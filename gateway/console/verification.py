@@ -5,7 +5,9 @@ and follows its progress callback (records checked of records to check). The
 running job lives in this process only (like exports, it is in-process work);
 its outcome is written to ``audit_event`` (action ``archive.verify``, the job id
 as target, counts and problem kinds as detail, never any content), so the
-dashboard shows the last result after a restart and on every worker.
+dashboard shows the last result after a restart and on every worker. While it
+runs it holds a lease (``gateway.archive.jobs``): a run whose thread or process
+died is swept as failed ("interrupted by restart") and can be started again.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from typing import Any
 from cryptography import x509
 from sqlmodel import Session, col, select
 
+from gateway.archive import jobs as leases
 from gateway.archive.verify import verify_archive
 from gateway.db import writer
 from gateway.ids import new_id
 from gateway.tables import AuditEvent
 
-ACTION = "archive.verify"
+ACTION = leases.VERIFY
 KEEP_FINISHED = 50  # finished jobs kept in memory; older ones are read back from audit_event
 PROBLEMS_KEPT = 50  # problems written to the audit line (the count is always complete)
 
@@ -54,28 +57,40 @@ class VerificationJobs:
 
     def __init__(self) -> None:
         self._jobs: dict[str, VerificationJob] = {}
+        self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
 
     def start(self, app: Any, tenant_id: str, key_id: str | None) -> VerificationJob:
         """Starts a run for ``tenant_id``, or returns the one already running."""
         with self._lock:
+            self._forget_dead()
             for job in self._jobs.values():
                 if job.tenant_id == tenant_id and job.running:
                     return job
             job = VerificationJob(new_id(), tenant_id, datetime.now(UTC))
             self._jobs[job.id] = job
             self._forget_old()
-        threading.Thread(
-            target=self._run, args=(app, job.id, key_id), daemon=True, name=f"verify-{job.id}"
-        ).start()
+            with Session(writer(app.state.engine)) as session, session.begin():
+                leases.take(session, leases.VERIFY, job.id, tenant_id)
+            thread = threading.Thread(
+                target=self._run, args=(app, job.id, key_id), daemon=True, name=f"verify-{job.id}"
+            )
+            self._threads[job.id] = thread
+        thread.start()
         return job
 
     def get(self, session: Session, tenant_id: str, job_id: str) -> VerificationJob | None:
-        """A job of ``tenant_id``: from memory, or, once finished, from its audit line."""
+        """A job of ``tenant_id``: from memory, or, once finished, from its audit line.
+
+        A run of another process that still holds its lease shows as running; one whose
+        lease ran out is swept first and shows as failed.
+        """
         with self._lock:
+            self._forget_dead()
             job = self._jobs.get(job_id)
         if job is not None:
             return job if job.tenant_id == tenant_id else None
+        leases.sweep(session.get_bind().engine)
         event = session.exec(
             select(AuditEvent).where(
                 AuditEvent.tenant_id == tenant_id,
@@ -83,7 +98,22 @@ class VerificationJobs:
                 AuditEvent.target == job_id,
             )
         ).first()
-        return _from_event(event) if event is not None else None
+        if event is not None:
+            return _from_event(event)
+        lease = leases.lease_of(session, job_id)
+        if lease is None or lease.tenant_id != tenant_id:
+            return None
+        return VerificationJob(job_id, tenant_id, _aware(lease.started_at))
+
+    def _forget_dead(self) -> None:
+        # A running job whose thread is gone never records its outcome here: forget it,
+        # so its lease (and the sweep) decide what it shows, and the tenant may run again.
+        for job_id, thread in list(self._threads.items()):
+            if not thread.is_alive():
+                del self._threads[job_id]
+                job = self._jobs.get(job_id)
+                if job is not None and job.running:
+                    del self._jobs[job_id]
 
     def _update(self, job_id: str, **changes: Any) -> VerificationJob:
         with self._lock:
@@ -104,7 +134,7 @@ class VerificationJobs:
             self._update(job_id, done=done, total=total)
 
         try:
-            with Session(app.state.engine) as session:
+            with leases.Heartbeat(app.state.engine, job_id), Session(app.state.engine) as session:
                 result = verify_archive(
                     session,
                     app.state.archive,
@@ -121,8 +151,14 @@ class VerificationJobs:
             status = "intact" if result.intact else "problems"
         except Exception as exc:  # the run records its failure; the request that started it is gone
             summary, status = {"error": type(exc).__name__}, "failed"
-        job = self._update(job_id, status=status, summary=summary, finished_at=datetime.now(UTC))
-        _record(app, job, key_id)
+        finished = replace(
+            self._jobs[job_id], status=status, summary=summary, finished_at=datetime.now(UTC)
+        )
+        try:
+            # The audit line first: whoever sees the run finished also finds it on the dashboard.
+            _record(app, finished, key_id)
+        finally:
+            self._update(job_id, status=status, summary=summary, finished_at=finished.finished_at)
 
 
 def _tsa_roots(app: Any) -> list[x509.Certificate]:
@@ -145,6 +181,7 @@ def _record(app: Any, job: VerificationJob, key_id: str | None) -> None:
                 created_at=job.finished_at or datetime.now(UTC),
             )
         )
+        leases.release(session, job.id)
 
 
 def _from_event(event: AuditEvent) -> VerificationJob:

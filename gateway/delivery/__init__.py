@@ -15,7 +15,7 @@ __all__ = ["Delivery", "install"]
 
 def install(app: FastAPI) -> Delivery:
     """Builds the app's delivery, hooks it into the pipeline, and runs its worker with the app."""
-    from gateway.delivery import email_channel, webhook_channel
+    from gateway.delivery import email_channel, received, webhook_channel
 
     delivery = Delivery(
         settings=app.state.settings, engine=app.state.engine, archive=app.state.archive
@@ -28,6 +28,8 @@ def install(app: FastAPI) -> Delivery:
 
         peppol_channel.install(delivery)
     app.state.delivery = delivery
+    # Signals kept in clear before they were sealed (revision 0012): sealed now, once.
+    received.seal_legacy(app.state.engine, app.state.archive)
     app.state.pipeline.on_stored = delivery.on_stored
 
     previous = app.router.lifespan_context

@@ -41,10 +41,9 @@ from lxml import etree
 from sqlmodel import Session, col, select
 
 from gateway.api.errors import status_of
-from gateway.archive import ledger
-from gateway.archive.vault import utcnow
+from gateway.archive import attachments, ledger
 from gateway.db import writer
-from gateway.delivery import invoice_response, mlr, respond, sbd, smp
+from gateway.delivery import invoice_response, mlr, received, respond, sbd, smp
 from gateway.delivery.errors import GiveUp, PeppolLookupError, RetryLater
 from gateway.delivery.queue import Result
 from gateway.delivery.service import MLR, Delivery, participant_id
@@ -249,7 +248,10 @@ def make_invoice_handler(delivery: Delivery, access_point: AccessPoint) -> Any:
             )
         except PeppolLookupError as exc:
             raise GiveUp(exc.message) from None
-        receipt_sha256 = delivery.archive.blobs.put(sent.receipt)
+        with Session(delivery.engine) as session:
+            receipt = attachments.seal_for(
+                delivery.archive, session, record, attachments.RECEIPT, sent.receipt
+            )
         return Result(
             code=200,
             events=[
@@ -258,9 +260,10 @@ def make_invoice_handler(delivery: Delivery, access_point: AccessPoint) -> Any:
                     "delivery.receipt",
                     {
                         "message_id": sent.message_id,
-                        "receipt_sha256": receipt_sha256,
+                        "receipt_sha256": receipt.sha256,
                         "receiver_ap": sent.receiver_seat,
                         "non_repudiation": "verified",
+                        **attachments.facts(receipt),
                     },
                 ),
             ],
@@ -275,7 +278,7 @@ def make_mlr_handler(delivery: Delivery, access_point: AccessPoint) -> Any:
     def send(job: DeliveryJob, payload: dict[str, Any]) -> Result:
         try:
             sent = access_point.send(
-                payload["mlr"].encode(),
+                _mlr_document(delivery, job, payload),
                 sender=payload["sender"],
                 recipient=payload["recipient"],
                 country=access_point.settings.peppol_sender_country,
@@ -290,6 +293,22 @@ def make_mlr_handler(delivery: Delivery, access_point: AccessPoint) -> Any:
         )
 
     return send
+
+
+def _mlr_document(delivery: Delivery, job: DeliveryJob, payload: dict[str, Any]) -> bytes:
+    """The MLR to send: sealed with the invoice it answers, or (a rejected one) in the payload."""
+    if "mlr" in payload:
+        return str(payload["mlr"]).encode()
+    with Session(delivery.engine) as session:
+        record = session.get(StoredInvoice, job.invoice_id) if job.invoice_id else None
+        if record is None:
+            raise GiveUp("the invoice the MLR answers no longer exists")
+        return attachments.open_attachment(
+            delivery.archive,
+            session,
+            record,
+            attachments.Attachment(attachments.MLR, payload["mlr_sha256"], payload["mlr_ref"]),
+        )
 
 
 # -- receiving -----------------------------------------------------------------
@@ -358,14 +377,12 @@ def receive(delivery: Delivery, app: FastAPI, headers: dict[str, str], body: byt
             tenant_id,
             message_id,
             document,
-            receipt=signal.decode(),
-            receipt_content_type=signal_headers.get("Content-Type", "application/soap+xml"),
+            signal=signal,
+            content_type=signal_headers.get("Content-Type", "application/soap+xml"),
         )
         return Answer(200, signal_headers, signal)
     if mlr.is_mlr(document):
-        _record_response(
-            delivery, tenant_id, message_id, mlr.parse(document), signal, signal_headers
-        )
+        _record_response(delivery, tenant_id, message_id, document, signal, signal_headers)
         return Answer(200, signal_headers, signal)
     from gateway.pipeline import DuplicateInvoice, SubmissionRejected
 
@@ -405,23 +422,34 @@ def receive(delivery: Delivery, app: FastAPI, headers: dict[str, str], body: byt
         findings=findings,
     )
     with Session(writer(engine), expire_on_commit=False) as session, session.begin():
-        session.add(
-            As4Inbound(
-                message_id=message_id,
-                tenant_id=tenant_id,
-                invoice_id=record_id,
-                outcome="accepted" if record_id else "rejected",
-                receipt=signal.decode(),
-                receipt_content_type=signal_headers.get("Content-Type", "application/soap+xml"),
-                received_at=utcnow(),
-            )
+        record = session.get(StoredInvoice, record_id) if record_id else None
+        signal_kept = received.keep(
+            delivery.archive,
+            session,
+            tenant_id=tenant_id,
+            message_id=message_id,
+            outcome="accepted" if record is not None else "rejected",
+            signal=signal,
+            content_type=signal_headers.get("Content-Type", "application/soap+xml"),
+            record=record,
         )
-        if record_id is not None:
+        rendered = mlr.render(response)
+        job_payload: dict[str, Any] = {
+            "mlr_id": response.id,
+            "code": response.code,
+            "sender": recipient,
+            "recipient": sender,
+        }
+        if record is not None and signal_kept is not None:
+            answer = attachments.seal_for(
+                delivery.archive, session, record, attachments.MLR, rendered
+            )
+            job_payload.update(mlr_sha256=answer.sha256, mlr_ref=answer.ref)
             ledger.append(
                 session,
                 tenant_id,
                 RECEIVED,
-                record_id=record_id,
+                record_id=record.id,
                 facts={
                     "message_id": message_id,
                     # as-sent: the archived bytes are the sender's, sliced from the SBD;
@@ -432,8 +460,14 @@ def receive(delivery: Delivery, app: FastAPI, headers: dict[str, str], body: byt
                         if exchange.remote_party
                         else {}
                     ),
+                    **attachments.facts(signal_kept, answer),
                 },
+                blobs=[signal_kept.sha256, answer.sha256],
             )
+        else:
+            # A rejected message has no invoice to seal its MLR with: rule ids and
+            # messages of the official rules, no content of the rejected document.
+            job_payload["mlr"] = rendered.decode()
         delivery.enqueue(
             session,
             tenant_id=tenant_id,
@@ -441,13 +475,7 @@ def receive(delivery: Delivery, app: FastAPI, headers: dict[str, str], body: byt
             dedupe_key=f"mlr:{message_id}"[:200],
             subject_id=record_id or response.id,
             invoice_id=record_id,
-            payload={
-                "mlr": mlr.render(response).decode(),
-                "mlr_id": response.id,
-                "code": response.code,
-                "sender": recipient,
-                "recipient": sender,
-            },
+            payload=job_payload,
         )
     return Answer(200, signal_headers, signal)
 
@@ -456,35 +484,47 @@ def _record_response(
     delivery: Delivery,
     tenant_id: str,
     message_id: str,
-    response: mlr.MessageLevelResponse,
+    document: bytes,
     signal: bytes,
     signal_headers: dict[str, str],
 ) -> None:
-    """An MLR about one of our invoices: its timeline gets ``delivery.mlr`` with the rule ids."""
+    """An MLR about one of our invoices: its timeline gets ``delivery.mlr`` with the rule ids.
+
+    The MLR and the signal answered are sealed with the invoice; an MLR about no
+    invoice of this tenant is not kept (its signal is, under a key of its own).
+    """
+    response = mlr.parse(document)
     with Session(writer(delivery.engine), expire_on_commit=False) as session, session.begin():
         record = session.get(StoredInvoice, response.reference)
-        known = record is not None and record.tenant_id == tenant_id
-        session.add(
-            As4Inbound(
-                message_id=message_id,
-                tenant_id=tenant_id,
-                invoice_id=record.id if known and record else None,
-                outcome="response",
-                receipt=signal.decode(),
-                receipt_content_type=signal_headers.get("Content-Type", "application/soap+xml"),
-                received_at=utcnow(),
-            )
+        known = record if record is not None and record.tenant_id == tenant_id else None
+        signal_kept = received.keep(
+            delivery.archive,
+            session,
+            tenant_id=tenant_id,
+            message_id=message_id,
+            outcome="response",
+            signal=signal,
+            content_type=signal_headers.get("Content-Type", "application/soap+xml"),
+            record=known,
         )
-        if not known or record is None:
+        if known is None or signal_kept is None:
             log.warning("an MLR refers to no invoice of this tenant; kept as received only")
             return
+        kept = attachments.seal_for(delivery.archive, session, known, attachments.MLR, document)
         facts = {
             "message_id": message_id,
             "response_code": response.code,
             "rules": sorted({f.rule for f in response.findings}),
         }
-        ledger.append(session, tenant_id, MLR, record_id=record.id, facts=facts)
-        delivery.emit(session, tenant_id, "delivery.response", {"invoice_id": record.id, **facts})
+        ledger.append(
+            session,
+            tenant_id,
+            MLR,
+            record_id=known.id,
+            facts={**facts, **attachments.facts(signal_kept, kept)},
+            blobs=[signal_kept.sha256, kept.sha256],
+        )
+        delivery.emit(session, tenant_id, "delivery.response", {"invoice_id": known.id, **facts})
 
 
 def install(delivery: Delivery) -> AccessPoint:

@@ -16,14 +16,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from gateway.archive import ledger
-from gateway.archive.vault import utcnow
+from gateway.archive import attachments, ledger
 from gateway.db import writer
-from gateway.delivery import invoice_response
+from gateway.delivery import invoice_response, received
 from gateway.delivery.errors import GiveUp, PeppolLookupError
 from gateway.delivery.queue import Result
 from gateway.delivery.service import Delivery, participant_id, set_status
-from gateway.delivery.tables import As4Inbound, DeliveryJob
+from gateway.delivery.tables import DeliveryJob
 from gateway.ids import new_id
 from gateway.tables import StoredInvoice
 from schemas.errors import GatewayError, Problem
@@ -131,13 +130,23 @@ def answer(
             problems=[Problem(field=p.field, message=p.message, rule=p.rule) for p in broken],
         )
     document = invoice_response.render(response)
-    sha256 = delivery.archive.blobs.put(document)
     status = invoice_response.RESPONSE_CODES[code]
     with Session(writer(delivery.engine), expire_on_commit=False) as session, session.begin():
         current = session.get(StoredInvoice, record.id)
         assert current is not None
-        facts = _facts(response, document_sha256=sha256)
-        ledger.append(session, record.tenant_id, ANSWERED, record_id=record.id, facts=facts)
+        kept = attachments.seal_for(
+            delivery.archive, session, current, attachments.INVOICE_RESPONSE, document
+        )
+        sha256 = kept.sha256
+        facts = _facts(response, document_sha256=sha256, **attachments.facts(kept))
+        ledger.append(
+            session,
+            record.tenant_id,
+            ANSWERED,
+            record_id=record.id,
+            facts=facts,
+            blobs=[kept.sha256],
+        )
         set_status(session, current, status)
         job = delivery.enqueue(
             session,
@@ -148,6 +157,7 @@ def answer(
             invoice_id=record.id,
             payload={
                 "document_sha256": sha256,
+                "document_ref": kept.ref,
                 "response_id": response.id,
                 "code": code,
                 "sender": sender,
@@ -175,7 +185,7 @@ def make_handler(delivery: Delivery, access_point: Any) -> Any:
     """The ``invoice-response`` task: a response to the seller's access point over AS4."""
 
     def send(job: DeliveryJob, payload: dict[str, Any]) -> Result:
-        document = delivery.archive.blobs.get(payload["document_sha256"])
+        record, document = _response_document(delivery, job, payload)
         try:
             sent = access_point.send(
                 document,
@@ -187,7 +197,10 @@ def make_handler(delivery: Delivery, access_point: Any) -> Any:
             )
         except PeppolLookupError as exc:
             raise GiveUp(exc.message) from None
-        receipt_sha256 = delivery.archive.blobs.put(sent.receipt)
+        with Session(delivery.engine) as session:
+            receipt = attachments.seal_for(
+                delivery.archive, session, record, attachments.RECEIPT, sent.receipt
+            )
         return Result(
             code=200,
             events=[
@@ -197,8 +210,9 @@ def make_handler(delivery: Delivery, access_point: Any) -> Any:
                         "message_id": sent.message_id,
                         "response_id": payload["response_id"],
                         "response_code": payload["code"],
-                        "receipt_sha256": receipt_sha256,
+                        "receipt_sha256": receipt.sha256,
                         "receiver_ap": sent.receiver_seat,
+                        **attachments.facts(receipt),
                     },
                 )
             ],
@@ -207,23 +221,44 @@ def make_handler(delivery: Delivery, access_point: Any) -> Any:
     return send
 
 
+def _response_document(
+    delivery: Delivery, job: DeliveryJob, payload: dict[str, Any]
+) -> tuple[StoredInvoice, bytes]:
+    """The answered invoice and the response to send, opened from its sealed blob."""
+    with Session(delivery.engine) as session:
+        record = session.get(StoredInvoice, job.invoice_id) if job.invoice_id else None
+        if record is None:
+            raise GiveUp("the invoice the response answers no longer exists")
+        sha256 = payload["document_sha256"]
+        if "document_ref" in payload:
+            kept = attachments.Attachment(
+                attachments.INVOICE_RESPONSE, sha256, payload["document_ref"]
+            )
+        else:  # queued before responses were sealed: in clear, or sealed since
+            found = [a for a in attachments.of_record(session, record) if a.sha256 == sha256]
+            if not found:
+                return record, delivery.archive.blobs.get(sha256)
+            kept = found[0]
+        return record, attachments.open_attachment(delivery.archive, session, record, kept)
+
+
 def record_received(
     delivery: Delivery,
     tenant_id: str,
     message_id: str,
     document: bytes,
     *,
-    receipt: str,
-    receipt_content_type: str,
+    signal: bytes,
+    content_type: str,
 ) -> str | None:
     """A response about one of our invoices: its timeline and status follow the buyer's word.
 
     The invoice is the outbound one with the number answered, sent to the responding
-    participant (BT-49 of the invoice). Returns its id, or None when no invoice matches
-    (the response is then kept as received only).
+    participant (BT-49 of the invoice). The response and the signal answered are
+    sealed with it. Returns its id, or None when no invoice matches (the response is
+    then not kept; the signal is, under a key of its own).
     """
     response = invoice_response.parse(document)
-    sha256 = delivery.archive.blobs.put(document)
     with Session(writer(delivery.engine), expire_on_commit=False) as session, session.begin():
         candidates = session.exec(
             select(StoredInvoice)
@@ -243,22 +278,31 @@ def record_received(
             ),
             None,
         )
-        session.add(
-            As4Inbound(
-                message_id=message_id,
-                tenant_id=tenant_id,
-                invoice_id=record.id if record is not None else None,
-                outcome="response",
-                receipt=receipt,
-                receipt_content_type=receipt_content_type,
-                received_at=utcnow(),
-            )
+        signal_kept = received.keep(
+            delivery.archive,
+            session,
+            tenant_id=tenant_id,
+            message_id=message_id,
+            outcome="response",
+            signal=signal,
+            content_type=content_type,
+            record=record,
         )
-        if record is None:
+        if record is None or signal_kept is None:
             log.warning("an Invoice Response refers to no invoice of this tenant; kept only")
             return None
-        facts = _facts(response, message_id=message_id, document_sha256=sha256)
-        ledger.append(session, tenant_id, ANSWER_RECEIVED, record_id=record.id, facts=facts)
+        kept = attachments.seal_for(
+            delivery.archive, session, record, attachments.INVOICE_RESPONSE, document
+        )
+        facts = _facts(response, message_id=message_id, document_sha256=kept.sha256)
+        ledger.append(
+            session,
+            tenant_id,
+            ANSWER_RECEIVED,
+            record_id=record.id,
+            facts={**facts, **attachments.facts(signal_kept, kept)},
+            blobs=[signal_kept.sha256, kept.sha256],
+        )
         status = invoice_response.RESPONSE_CODES.get(response.code)
         if status is not None:
             set_status(session, record, status)

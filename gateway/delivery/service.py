@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from gateway.archive import ledger
+from gateway.archive import attachments, ledger
 from gateway.archive.envelope import associated_data, open_text
 from gateway.archive.store import Archive
 from gateway.delivery import queue
@@ -283,7 +283,12 @@ class Delivery:
         tenant = record.tenant_id
         for kind, facts in result.events if result is not None else []:
             ledger.append(
-                session, tenant, kind, record_id=record.id, facts={"channel": channel, **facts}
+                session,
+                tenant,
+                kind,
+                record_id=record.id,
+                facts={"channel": channel, **facts},
+                blobs=attachments.hashes(facts),  # a sealed receipt is committed to by hash
             )
         if outcome == queue.DONE:
             if job.task in INVOICE_CHANNELS:

@@ -61,7 +61,13 @@ class WebhookEndpoint(SQLModel, table=True):
 
 
 class As4Inbound(SQLModel, table=True):
-    """An AS4 user message received here (by MessageId): a repeated one is answered, not archived again."""
+    """An AS4 user message received here (by MessageId): a repeated one is answered, not archived again.
+
+    The signal answered (receipt or error) is sealed: under the data key of the
+    invoice the message belongs to (and ledgered with it), or, when it belongs to
+    none (a rejected invoice, a response to no invoice of ours), under a data key of
+    its own. ``receipt`` held it in clear before revision 0012 and is emptied.
+    """
 
     __tablename__ = "as4_inbound"
 
@@ -69,6 +75,9 @@ class As4Inbound(SQLModel, table=True):
     tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=26)
     invoice_id: str | None = Field(default=None, max_length=26)
     outcome: str = Field(max_length=20, description="accepted, rejected, response")
-    receipt: str = Field(sa_column=Column(Text, nullable=False))
+    receipt: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     receipt_content_type: str = Field(max_length=300)
+    receipt_sha256: str | None = Field(default=None, max_length=64)
+    receipt_ref: str | None = Field(default=None, max_length=200)
+    data_key_id: str | None = Field(default=None, max_length=26)
     received_at: datetime

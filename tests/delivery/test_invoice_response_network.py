@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from gateway.tables import StoredInvoice
 from tests.delivery.peppol_network import network, peppol_draft
 from tests.delivery.test_peppol import _intact, _timeline, _wait
+from tests.delivery.timeline import assert_sealed
 
 pytestmark = pytest.mark.usefixtures("artifacts_dir")  # Peppol BIS 3 rules come from ../shared
 
@@ -82,7 +83,11 @@ def test_b_rejects_a_received_invoice_and_a_records_the_rejection(tmp_path):
         heard = next(e for e in a_events if e["kind"] == "delivery.invoice-response")["facts"]
         assert heard["response_code"] == "RE" and heard["response_id"] == body["id"]
         assert heard["reasons"] == ["REF"] and heard["actions"] == ["NIN"]
-        assert net.a.app.state.blobs.exists(heard["document_sha256"])
+        assert_sealed(net.a.app, heard, "as4-signal", "invoice-response")
+        assert heard["attachments"][1]["sha256"] == heard["document_sha256"]
+        assert_sealed(net.b.app, said, "invoice-response")
+        sent = next(e for e in b_events if e["kind"] == "delivery.invoice-response-sent")
+        assert_sealed(net.b.app, sent["facts"], "as4-receipt")
         assert _status(net.a, sent_id) == "rejected"
         with net.a.client() as client:
             listed = client.get(

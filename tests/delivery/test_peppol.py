@@ -13,6 +13,7 @@ from gateway.delivery import mlr
 from gateway.delivery.peppol_channel import business_identifiers
 from gateway.delivery.tables import As4Inbound, DeliveryJob
 from tests.delivery.peppol_network import BUYER, SELLER, network, peppol_draft
+from tests.delivery.timeline import assert_sealed
 
 pytestmark = [
     pytest.mark.usefixtures("artifacts_dir"),  # Peppol BIS 3 rules come from ../shared
@@ -70,8 +71,10 @@ def test_a_sends_a_peppol_invoice_to_b_and_records_receipt_and_mlr(tmp_path):
             assert kind in kinds, kinds
         receipt = next(e for e in events if e["kind"] == "delivery.receipt")["facts"]
         assert receipt["non_repudiation"] == "verified" and receipt["receiver_ap"] == "PTEST00002"
-        assert net.a.app.state.blobs.exists(receipt["receipt_sha256"])
+        assert_sealed(net.a.app, receipt, "as4-receipt")
+        assert receipt["attachments"][0]["sha256"] == receipt["receipt_sha256"]
         answer = next(e for e in events if e["kind"] == "delivery.mlr")["facts"]
+        assert_sealed(net.a.app, answer, "as4-signal", "mlr")
         assert answer["response_code"] == "AP" and answer["rules"] == []
         (received,) = _inbound(net.b)
         assert received.number == "AS4-1" and received.profile == "peppol-bis-3"
@@ -85,6 +88,11 @@ def test_a_sends_a_peppol_invoice_to_b_and_records_receipt_and_mlr(tmp_path):
         # B archived the bytes that travelled in the SBD (A's document without its XML
         # declaration, which cannot travel inside another document), not a re-serialisation.
         assert b_events[1]["facts"]["document_bytes"] == "as-sent"
+        assert_sealed(net.b.app, b_events[1]["facts"], "as4-signal", "mlr")
+        with Session(net.b.app.state.engine) as session:
+            (row,) = session.exec(select(As4Inbound)).all()
+        assert row.receipt is None and row.invoice_id == received.id
+        assert row.receipt_sha256 == b_events[1]["facts"]["attachments"][0]["sha256"]
         with net.a.client() as client:
             sent_xml = client.get(f"/v1/invoices/{invoice['id']}/xml", headers=net.a.erp).content
         assert sent_xml.startswith(b"<?xml") and sent_xml.split(b"?>", 1)[1].strip() == xml

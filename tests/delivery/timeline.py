@@ -33,3 +33,13 @@ def assert_archive_intact(app):
             session, app.state.archive, certificates=app.state.keys.certificates
         )
     assert result.intact, result.as_dict()
+
+
+def assert_sealed(app, facts, *kinds):
+    """The event's artefacts are sealed blobs (none kept in clear), of these kinds, in this order."""
+    listed = facts["attachments"]
+    assert [a["kind"] for a in listed] == list(kinds), listed
+    for attachment in listed:
+        assert app.state.blobs.exists(attachment["ref"])
+        assert not app.state.blobs.exists(attachment["sha256"])  # no clear copy in the store
+        assert app.state.blobs.get(attachment["ref"]).startswith(b"EGW1")
