@@ -7,8 +7,10 @@ so delivered at most once per successful attempt.
 
 A worker takes a due job by setting ``status='doing'`` with a lease; the network
 call runs outside any transaction; the outcome is written afterwards only if the
-lease is still the worker's. A worker killed mid-attempt leaves its job
-``doing`` with a lease that expires; the job is then taken again. The receivers
+lease is still the worker's. While the attempt runs, a heartbeat renews the
+lease, so a slow attempt (a mail server taking its time) is never taken by a
+second worker while the first one lives. A worker killed mid-attempt leaves its
+job ``doing`` with a lease that expires; the job is then taken again. The receivers
 deduplicate by the job's stable message id (AS4 MessageId, webhook event id), so
 a repeated attempt after a crash does not make a second copy.
 
@@ -22,7 +24,9 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -195,7 +199,8 @@ class JobRunner:
         try:
             if handler is None:
                 raise GiveUp(f"no handler for task {job.task}")
-            result = handler(job, payload)
+            with self._lease_kept(job):
+                result = handler(job, payload)
             outcome = DONE
         except RetryLater as exc:
             error, code = exc.message, exc.code
@@ -209,6 +214,38 @@ class JobRunner:
             error = f"unexpected {type(exc).__name__}"
             outcome = TODO if job.attempts < job.max_attempts else DEAD
         return self.finish(job, outcome, result, error, code)
+
+    @contextmanager
+    def _lease_kept(self, job: DeliveryJob) -> Iterator[None]:
+        """Renews the job's lease every third of its length while the attempt runs."""
+        stop = threading.Event()
+        interval = max(self.lease.total_seconds() / 3, 0.05)
+
+        def renew() -> None:
+            while not stop.wait(interval):
+                try:
+                    with self.session() as session, session.begin():
+                        kept = session.execute(
+                            update(DeliveryJob)
+                            .where(
+                                col(DeliveryJob.id) == job.id,
+                                col(DeliveryJob.status) == DOING,
+                                col(DeliveryJob.attempts) == job.attempts,
+                            )
+                            .values(lease_until=utcnow() + self.lease)
+                        )
+                    if kept.rowcount != 1:  # type: ignore[attr-defined]
+                        return  # taken over or finished: nothing left to keep
+                except Exception:  # noqa: BLE001 - a missed renewal only shortens the lease
+                    log.warning("delivery job %s: lease renewal failed; trying again", job.id)
+
+        heartbeat = threading.Thread(target=renew, name="egw-lease-heartbeat", daemon=True)
+        heartbeat.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            heartbeat.join()
 
     def finish(
         self,

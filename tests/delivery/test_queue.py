@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -108,6 +109,34 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(gateway):
     assert done == [job.id]
     # The dead worker's late outcome is not recorded over the new one.
     assert delivery.runner.finish(taken, queue.DEAD, None, "late", None) == queue.DOING
+    assert _job(engine, job.id).status == queue.DONE
+
+
+def test_a_slow_attempt_keeps_its_lease_while_its_worker_lives(gateway):
+    delivery, engine, tenant_id = _setup(gateway)
+    lease = delivery.runner.lease.total_seconds()
+    started = threading.Event()
+    release = threading.Event()
+    calls = []
+
+    def slow(job, payload):
+        calls.append(job.id)
+        started.set()
+        release.wait(30)
+        return Result()
+
+    delivery.handlers["probe"] = slow
+    job = _enqueue(delivery, engine, tenant_id, "probe:slow")
+    worker = threading.Thread(target=delivery.runner.run_one, args=(job.id,))
+    worker.start()
+    assert started.wait(10)
+    time.sleep(lease * 1.5)  # longer than the lease it was taken with
+    # The heartbeat renewed the lease: a second worker finds nothing to take.
+    assert delivery.runner.take(job.id) is None
+    assert _job(engine, job.id).lease_until > utcnow()
+    release.set()
+    worker.join(30)
+    assert calls == [job.id]
     assert _job(engine, job.id).status == queue.DONE
 
 
