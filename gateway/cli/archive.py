@@ -78,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     common(rotate)
     rotate.set_defaults(func=run_rotate)
+
+    legacy = commands.add_parser(
+        "seal-legacy",
+        help="once after upgrading: seal AS4 receipts and Invoice Responses stored in clear",
+    )
+    common(legacy)
+    legacy.set_defaults(func=run_seal_legacy)
     archive.set_defaults(func=lambda args: (archive.print_help(), 2)[1])
 
 
@@ -309,4 +316,14 @@ def run_rotate(args: argparse.Namespace) -> int:
     print(
         f"re-wrapped {count} keys under key-encryption key {context.archive.vault.keks.current.key_id}"
     )
+    return 0
+
+
+def run_seal_legacy(args: argparse.Namespace) -> int:
+    """Seals receipts and responses an older gateway kept in clear (idempotent)."""
+    from gateway.delivery.received import seal_legacy_blobs
+
+    context = _open(args)
+    count = seal_legacy_blobs(context.engine, context.archive)
+    print(f"sealed {count} receipts and responses that were stored in clear")
     return 0

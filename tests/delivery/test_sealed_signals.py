@@ -118,10 +118,13 @@ def test_a_signal_of_no_invoice_gets_a_key_of_its_own(gateway):
     assert _open_own(gateway, row) == SIGNAL.encode()
 
 
-def test_receipts_and_responses_stored_in_clear_are_sealed_by_the_upgrade_step(gateway):
+def test_receipts_and_responses_stored_in_clear_are_sealed_by_the_upgrade_step(
+    gateway, monkeypatch, capsys
+):
     from datetime import date
 
     from gateway.archive import purge
+    from tests.archive.helpers import cli
 
     app = gateway.app
     live = _invoice(gateway)
@@ -144,7 +147,9 @@ def test_receipts_and_responses_stored_in_clear_are_sealed_by_the_upgrade_step(g
     purge.purge_record(app.state.engine, app.state.archive, purged_id, date(2035, 1, 1))
     assert app.state.blobs.exists(clear[purged_id])  # purge knew nothing of the clear copy
 
-    assert received.seal_legacy_blobs(app.state.engine, app.state.archive) == 2
+    # The upgrade step an operator runs: egw archive seal-legacy.
+    code, out = cli(gateway, monkeypatch, capsys, "archive", "seal-legacy")
+    assert code == 0 and "sealed 2 " in out, out
     assert received.seal_legacy_blobs(app.state.engine, app.state.archive) == 0
     assert not any(app.state.blobs.exists(sha) for sha in clear.values())
     with Session(app.state.engine) as session:
