@@ -35,6 +35,7 @@ from gateway.archive import scheduler as checkpoint_scheduler
 from gateway.archive.context import open_blob_store
 from gateway.archive.kek import load_keks
 from gateway.archive.store import Archive
+from gateway.archive.trees import TreeCache
 from gateway.archive.vault import Vault
 from gateway.audit import audit_event
 from gateway.auth import KeyCache, create_key
@@ -154,6 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.blobs = blobs
     app.state.archive = archive
+    # Merkle trees of signed checkpoints, shared by the API's and the console's proofs.
+    app.state.proof_trees = TreeCache()
     app.state.keys = keys
     app.state.key_cache = KeyCache()  # API keys: see KeyCache for how revocation reaches it
     policy = (

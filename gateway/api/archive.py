@@ -71,8 +71,7 @@ def get_proof(
     }
     if head is None or entry.seq >= head.tree_size:
         return body
-    entries = [bytes.fromhex(e.entry_hash) for e in ledger.entries(session, principal.tenant_id)]
-    tree = MerkleTree(entries[: head.tree_size])
+    tree = request.app.state.proof_trees.tree(session, head)
     body["checkpoint"] = checkpoint.public(head)
     body["included"] = tree.root().hex() == head.root_hash
     body["inclusion_proof"] = {

@@ -15,7 +15,6 @@ from gateway.console.holds import router as holds_router
 from gateway.console.integrity import router as integrity_router
 from gateway.console.pages import router
 from gateway.console.privacy import router as privacy_router
-from gateway.console.proof import TreeCache
 from gateway.console.render import page
 from gateway.console.session import Sessions, load_secret
 from gateway.console.verification import VerificationJobs
@@ -27,7 +26,6 @@ def install(app: FastAPI) -> None:
     """Adds the console's pages, static files and error pages to ``app``."""
     app.state.console_sessions = Sessions(load_secret(app.state.settings.data_dir))
     app.state.console_verifications = VerificationJobs()
-    app.state.console_proof_trees = TreeCache()
     # Jobs left "running" by a stopped process (their lease ran out) are failed now.
     jobs.sweep(app.state.engine)
     app.include_router(router)

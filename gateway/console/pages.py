@@ -260,7 +260,7 @@ def invoice_page(invoice_id: str, request: Request, user: User, session: Session
         .order_by(col(AuditEvent.created_at))
     ).all()
     status = check_signature(session, archive, record, request.app.state.keys)
-    proof_status = proof.status(session, archive, record, request.app.state.console_proof_trees)
+    proof_status = proof.status(session, archive, record, request.app.state.proof_trees)
     timeline = proof.timeline(session, record)
     return page(
         request,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from gateway.archive.merkle import leaf_hash, verify_inclusion
-from gateway.console.proof import TreeCache, status
+from gateway.archive.trees import TreeCache
+from gateway.console.proof import status
 from gateway.tables import StoredInvoice
 from tests.archive.helpers import submit
 from tests.console.helpers import key_with_roles, sign_in
@@ -82,8 +83,27 @@ def test_the_invoice_page_uses_the_apps_cache(gateway):
     ids = [r["id"] for r in submit(gateway, 2, prefix="PP")]
     _checkpoint(gateway)
     sign_in(gateway.client, key_with_roles(gateway, ["auditor"]))
-    trees = gateway.app.state.console_proof_trees
+    trees = gateway.app.state.proof_trees
     for invoice_id in ids * 2:
         page = gateway.client.get(f"/console/invoices/{invoice_id}").text
         assert 'id="proof-status" class="ok">Included in the latest checkpoint' in page
     assert trees.builds == 1
+
+
+def test_the_api_proof_shares_the_cache_and_its_proofs_verify(gateway):
+    ids = [r["id"] for r in submit(gateway, 3, prefix="PA")]
+    head = _checkpoint(gateway)
+    trees = gateway.app.state.proof_trees
+    before = trees.builds
+    for invoice_id in ids * 2:
+        body = gateway.client.get(f"/v1/invoices/{invoice_id}/proof", headers=gateway.erp).json()
+        proof = body["inclusion_proof"]
+        assert body["included"] and proof["tree_size"] == head["tree_size"]
+        assert verify_inclusion(
+            proof["leaf_index"],
+            proof["tree_size"],
+            leaf_hash(bytes.fromhex(body["entry"]["entry_hash"])),
+            [bytes.fromhex(h) for h in proof["audit_path"]],
+            bytes.fromhex(head["root_hash"]),
+        )
+    assert trees.builds == before + 1  # six proofs, one tree
