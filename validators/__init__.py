@@ -173,6 +173,22 @@ def run_ruleset(
     """
     # One Saxon parse for every Schematron stage of the rule set.
     source = schematron_stage.Source(etree.tostring(tree, encoding="unicode"))
+    try:
+        return _run_stages(
+            ruleset, tree, source, document_sha256, schematron_form, parallel_min_bytes
+        )
+    finally:
+        source.release()  # Saxon objects are freed under Saxon's lock, not by whichever thread
+
+
+def _run_stages(
+    ruleset: RuleSet,
+    tree: etree._ElementTree,
+    source: schematron_stage.Source,
+    document_sha256: str,
+    schematron_form: Form,
+    parallel_min_bytes: int | None,
+) -> Report:
     ahead = _start_ahead(ruleset, source, schematron_form, parallel_min_bytes)
     results: list[StageResult] = []
     kept = 0

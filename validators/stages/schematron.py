@@ -233,12 +233,26 @@ class Source:
             self._node = _saxon().parse_xml(xml_text=self.text)
         return self._node
 
+    def release(self) -> None:
+        """Frees the Saxon node now, under the lock.
+
+        Left to garbage collection, a Saxon object is freed in whichever thread
+        drops the last reference, perhaps while another thread is inside Saxon:
+        every call into Saxon, its deallocations included, stays under ``_lock``.
+        """
+        with _lock:
+            self._node = None
+
 
 def _transform_to_file(artifact: Artifact, document: str | Source, output: str, form: Form) -> None:
     with _lock:
         compiled = executable(artifact, form=form)
         source = document if isinstance(document, Source) else Source(document)
-        compiled.transform_to_file(xdm_node=source.node(), output_file=output)
+        try:
+            compiled.transform_to_file(xdm_node=source.node(), output_file=output)
+        finally:
+            if source is not document:
+                source.release()
 
 
 def transform(artifact: Artifact, document: str) -> str:
@@ -247,6 +261,8 @@ def transform(artifact: Artifact, document: str) -> str:
         compiled = executable(artifact)
         node = _saxon().parse_xml(xml_text=document)
         output = compiled.transform_to_string(xdm_node=node)
+        output = None if output is None else str(output)
+        del node  # freed under the lock (see Source.release)
     if output is None:
         raise StageRunError(artifact.name, "the rule set produced no output")
     return str(output)
