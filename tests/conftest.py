@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.db_template import MigrateOnce, Seeds, templates_enabled
+if TYPE_CHECKING:  # imported in the fixtures: coverage starts after this file is loaded
+    from tests.db_template import MigrateOnce, Seeds
 
 # Per-package coverage floors: measured and enforced when the whole suite runs.
 pytest_plugins = ["tests.coverage_floor"]
@@ -67,6 +69,8 @@ def corpus_files(*parts: str) -> list[Path]:
 @pytest.fixture(scope="session", autouse=True)
 def migrate_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigrateOnce | None]:
     """Every app of the session migrates by copying one migrated file (see tests/db_template.py)."""
+    from tests.db_template import MigrateOnce, templates_enabled
+
     if not templates_enabled():
         yield None
         return
@@ -81,4 +85,6 @@ def migrate_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigrateOn
 @pytest.fixture(scope="session")
 def gateway_seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
     """Data directories with two tenants and their keys, built once, copied per test."""
+    from tests.db_template import Seeds
+
     return Seeds(tmp_path_factory.mktemp("seeds"))

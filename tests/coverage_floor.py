@@ -75,10 +75,10 @@ def _whole_suite(config: pytest.Config) -> bool:
     )
 
 
-def _new_coverage(data_file: Path | None) -> coverage.Coverage:
+def _new_coverage(data_file: Path | None, *, part: bool = False) -> coverage.Coverage:
     return coverage.Coverage(
         data_file=data_file,
-        data_suffix=data_file is not None,
+        data_suffix=part,  # each worker's file gets a name of its own
         source=[str(PROJECT_ROOT / p) for p in PACKAGES],
         omit=[str(PROJECT_ROOT / o / "*") for o in OMIT],
     )
@@ -94,7 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = getattr(config, "workerinput", None)
     if worker is not None:
         if _WORKER_PARTS in worker:
-            measure = _new_coverage(Path(worker[_WORKER_PARTS]) / "part")
+            measure = _new_coverage(Path(worker[_WORKER_PARTS]) / "coverage", part=True)
             measure.start()
             config.stash[_COVERAGE] = measure
         return
@@ -153,7 +153,7 @@ def measure(measured: coverage.Coverage, wanted: dict[str, float]) -> list[Packa
 
 
 def _combined(parts: Path) -> coverage.Coverage | None:
-    combined = _new_coverage(parts / "combined")
+    combined = _new_coverage(parts / "coverage")  # combines coverage.* of the folder
     try:
         combined.combine([str(parts)])
     except coverage.exceptions.NoDataError:  # no worker got as far as measuring
@@ -174,12 +174,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     parts = config.stash.get(_PARTS, None)
     if parts is not None:
         measured = _combined(parts)
-        shutil.rmtree(parts, ignore_errors=True)
     elif measured is not None:
         measured.stop()
     if measured is None:
         return
     results = measure(measured, floors())
+    if parts is not None:
+        shutil.rmtree(parts, ignore_errors=True)
     config.stash[_RESULTS] = results
     if (
         config.stash[_ENFORCE]
