@@ -11,14 +11,23 @@ from gateway import db
 from tests.db_template import MigrateOnce, head_revision, templates_enabled
 
 
-def _schema(path: Path) -> list[tuple[str, str, str]]:
+def _schema(path: Path) -> list[tuple[str, str, list[str]]]:
+    """Each table and index with the clauses of its SQL, sorted.
+
+    Sorted because Alembic's batch mode (SQLite) writes a rebuilt table's constraints in
+    an order that changes from run to run; the clauses, not their order, are the schema.
+    """
     connection = sqlite3.connect(path)
     try:
-        return connection.execute(
+        rows = connection.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
         ).fetchall()
     finally:
         connection.close()
+    return [
+        (kind, name, sorted(line.strip().rstrip(",") for line in (sql or "").splitlines()))
+        for kind, name, sql in rows
+    ]
 
 
 def _revision(path: Path) -> str:
