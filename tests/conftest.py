@@ -7,9 +7,14 @@ absent, tests that need it skip with a message; they never fall back to copies.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # imported in the fixtures: coverage starts after this file is loaded
+    from tests.db_template import MigrateOnce, Seeds
 
 # Per-package coverage floors: measured and enforced when the whole suite runs.
 pytest_plugins = ["tests.coverage_floor"]
@@ -18,6 +23,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("EGW_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 CORPUS_DIR = SHARED_DIR / "corpus"
 ARTIFACTS_DIR = Path(os.environ.get("EGW_ARTIFACTS_DIR", SHARED_DIR / "artifacts"))
+
+# Test data directories on tmpfs where there is one: the gateway syncs SQLite and blob writes
+# to disk (synchronous=FULL), which on a busy disk is most of an API test's time. Set
+# PYTEST_DEBUG_TEMPROOT (pytest's own variable) or --basetemp to put them elsewhere.
+if os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 
 # The product reads its artifacts from EGW_ARTIFACTS_DIR; point it at the shared copy.
 if ARTIFACTS_DIR.is_dir():
@@ -53,3 +64,27 @@ def corpus_files(*parts: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".xml", ".xm"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrate_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigrateOnce | None]:
+    """Every app of the session migrates by copying one migrated file (see tests/db_template.py)."""
+    from tests.db_template import MigrateOnce, templates_enabled
+
+    if not templates_enabled():
+        yield None
+        return
+    from gateway import db
+
+    stand_in = MigrateOnce(db.migrate, tmp_path_factory.mktemp("migrated"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "migrate", stand_in)
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def gateway_seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    """Data directories with two tenants and their keys, built once, copied per test."""
+    from tests.db_template import Seeds
+
+    return Seeds(tmp_path_factory.mktemp("seeds"))

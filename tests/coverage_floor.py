@@ -6,14 +6,21 @@ for it. At the end each package's statement coverage is printed and compared wit
 floor in ``[tool.egw.coverage-floors]`` of pyproject.toml; one package below its floor
 fails the run. Set ``EGW_COVERAGE=off`` to skip the measurement, ``EGW_COVERAGE=on`` to
 measure (and report, not enforce) a partial run.
+
+Under pytest-xdist (``-n``) the tests run in the workers: each worker measures its share
+into a file of a folder the controller hands it, and the controller combines the files
+before it compares with the floors; ``pytest -q -n 2`` checks the same floors as ``pytest -q``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import coverage
 import pytest
@@ -25,6 +32,8 @@ OMIT = ("gateway/migrations/",)  # Alembic scripts run in a subprocess-like cont
 _COVERAGE = pytest.StashKey[coverage.Coverage]()
 _ENFORCE = pytest.StashKey[bool]()
 _RESULTS = pytest.StashKey[list["PackageCoverage"]]()
+_PARTS = pytest.StashKey[Path]()  # under xdist: the folder the workers write their measurements to
+_WORKER_PARTS = "egw_coverage_parts"  # the key of that folder in each worker's workerinput
 
 
 @dataclass(frozen=True)
@@ -66,22 +75,50 @@ def _whole_suite(config: pytest.Config) -> bool:
     )
 
 
+def _new_coverage(data_file: Path | None, *, part: bool = False) -> coverage.Coverage:
+    return coverage.Coverage(
+        data_file=data_file,
+        data_suffix=part,  # each worker's file gets a name of its own
+        source=[str(PROJECT_ROOT / p) for p in PACKAGES],
+        omit=[str(PROJECT_ROOT / o / "*") for o in OMIT],
+    )
+
+
+def _distributing(config: pytest.Config) -> bool:
+    """True in the controller of an xdist run (``-n 2``): the workers run the tests."""
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Starts measuring before any of the packages is imported by collection."""
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:
+        if _WORKER_PARTS in worker:
+            measure = _new_coverage(Path(worker[_WORKER_PARTS]) / "coverage", part=True)
+            measure.start()
+            config.stash[_COVERAGE] = measure
+        return
     switch = os.environ.get("EGW_COVERAGE", "auto").lower()
     if switch == "off" or config.option.collectonly:
         return
     whole = _whole_suite(config)
     if switch != "on" and not whole:
         return
-    measure = coverage.Coverage(
-        data_file=None,
-        source=[str(PROJECT_ROOT / p) for p in PACKAGES],
-        omit=[str(PROJECT_ROOT / o / "*") for o in OMIT],
-    )
+    config.stash[_ENFORCE] = whole
+    if _distributing(config):
+        config.stash[_PARTS] = Path(tempfile.mkdtemp(prefix="egw-coverage-"))
+        return
+    measure = _new_coverage(None)
     measure.start()
     config.stash[_COVERAGE] = measure
-    config.stash[_ENFORCE] = whole
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tells each xdist worker where to write its measurement (an xdist hook)."""
+    parts = node.config.stash.get(_PARTS, None)
+    if parts is not None:
+        node.workerinput[_WORKER_PARTS] = str(parts)
 
 
 def _module_files() -> list[Path]:
@@ -115,15 +152,35 @@ def measure(measured: coverage.Coverage, wanted: dict[str, float]) -> list[Packa
     ]
 
 
+def _combined(parts: Path) -> coverage.Coverage | None:
+    combined = _new_coverage(parts / "coverage")  # combines coverage.* of the folder
+    try:
+        combined.combine([str(parts)])
+    except coverage.exceptions.NoDataError:  # no worker got as far as measuring
+        return None
+    return combined
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stops measuring, computes each package's coverage and fails the run below a floor."""
     config = session.config
     measured = config.stash.get(_COVERAGE, None)
+    if hasattr(config, "workerinput"):
+        if measured is not None:  # the controller combines and judges
+            measured.stop()
+            measured.save()
+        return
+    parts = config.stash.get(_PARTS, None)
+    if parts is not None:
+        measured = _combined(parts)
+    elif measured is not None:
+        measured.stop()
     if measured is None:
         return
-    measured.stop()
     results = measure(measured, floors())
+    if parts is not None:
+        shutil.rmtree(parts, ignore_errors=True)
     config.stash[_RESULTS] = results
     if (
         config.stash[_ENFORCE]

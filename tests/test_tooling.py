@@ -3,6 +3,7 @@ mypy over the packages, local pre-commit hooks, and a coverage floor for every p
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -76,3 +77,40 @@ def test_a_package_under_its_floor_is_reported():
     assert PackageCoverage("tax_rules", statements=100, missing=30, floor=75.0).below_floor
     assert not PackageCoverage("tax_rules", statements=100, missing=20, floor=75.0).below_floor
     assert not PackageCoverage("gateway.x", statements=0, missing=0, floor=90.0).below_floor
+
+
+def test_the_fast_loop_runs_on_two_workers():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert '.venv/bin/python -m pytest -q -m "not slow" -n 2' in readme
+    extra = PYPROJECT["project"]["optional-dependencies"]["test"]
+    assert any(requirement.startswith("pytest-xdist") for requirement in extra)
+
+
+# What starts a server in another process: those tests belong to the slow set.
+LIVE_SERVER_CALLS = ("start_server(", '"uvicorn"', '"serve"')
+
+
+def _marked_slow(decorators: list[ast.expr]) -> bool:
+    return any("mark.slow" in ast.unparse(d) for d in decorators)
+
+
+def test_tests_that_start_a_live_server_are_marked_slow():
+    unmarked = []
+    for path in sorted((PROJECT_ROOT / "tests").rglob("test_*.py")):
+        text = path.read_text()
+        tree = ast.parse(text)
+        module_slow = any(
+            isinstance(node, ast.Assign)
+            and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)
+            and "mark.slow" in ast.unparse(node.value)
+            for node in tree.body
+        )
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            source = ast.get_source_segment(text, node) or ""
+            if any(call in source for call in LIVE_SERVER_CALLS) and not (
+                module_slow or _marked_slow(node.decorator_list)
+            ):
+                unmarked.append(f"{path.relative_to(PROJECT_ROOT)}::{node.name}")
+    assert not unmarked, "start a live server but are not marked slow: " + ", ".join(unmarked)

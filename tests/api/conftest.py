@@ -20,10 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from gateway.app import bootstrap, create_app
 from gateway.settings import Settings
+from tests.db_template import STORAGE_SETTINGS, SeedKeys, empty_tables, templates_enabled
 
 PG_ADMIN_URL = os.environ.get(
     "EGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -48,6 +49,17 @@ def require_postgres() -> None:
     )
 
 
+def create_test_database(admin: Connection, name: str) -> None:
+    """Creates a database whose commits do not wait for the disk.
+
+    A test database need not survive a crash of the PostgreSQL server, and waiting for
+    each commit's WAL flush is most of a small transaction's time on a busy machine.
+    Transactions, locks and constraints behave exactly as with the default.
+    """
+    admin.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
@@ -55,7 +67,7 @@ def postgres_database() -> Iterator[str]:
     name = f"egw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        create_test_database(connection, name)
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     yield url
     with admin.connect() as connection:
@@ -72,7 +84,7 @@ def fresh_postgres_database() -> str:
     name = f"egw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        create_test_database(connection, name)
     admin.dispose()
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
@@ -144,29 +156,55 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def gateway(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Gateway]:
-    """The app on the chosen database; PostgreSQL tables are emptied after each test."""
+def open_gateway(
+    backend: str,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+    tables: tuple[str, ...] = TABLES,
+    **settings: object,
+) -> Iterator[Gateway]:
+    """Yields the app with two tenants on the chosen database; empties ``tables`` afterwards.
+
+    The tenants, keys and data directory are copies of the session's seed (tests/db_template.py)
+    unless templates are off or ``settings`` move the storage; then the app bootstraps itself.
+    """
     url = request.getfixturevalue("postgres_database") if backend == "postgresql" else None
-    settings = Settings(data_dir=tmp_path / "data", database_url=url)
-    app = create_app(settings)
-    created = bootstrap(app.state.engine)
-    assert created is not None
+    seed = None
+    if templates_enabled() and not STORAGE_SETTINGS & settings.keys():
+        seed = request.getfixturevalue("gateway_seeds").get(url, tables)
+        seed.copy_to(data_dir)
+        if url is not None:
+            seed.restore_rows(url, tables)
+    app = create_app(Settings(data_dir=data_dir, database_url=url, **settings))  # type: ignore[arg-type]
+    created = None if seed is not None else bootstrap(app.state.engine)
     with TestClient(app, raise_server_exceptions=False) as client:
-        other_admin, other_erp = _second_tenant(client, created.platform_key)
+        if seed is not None:
+            keys = seed.keys
+        else:
+            assert created is not None
+            other_admin, other_erp = _second_tenant(client, created.platform_key)
+            keys = SeedKeys(
+                created.admin_key, created.erp_key, other_admin, other_erp, created.platform_key
+            )
         yield Gateway(
             client,
             app,
-            created.admin_key,
-            created.erp_key,
-            other_admin,
-            other_erp,
-            created.platform_key,
+            keys.admin_key,
+            keys.erp_key,
+            keys.other_admin_key,
+            keys.other_erp_key,
+            keys.platform_key,
         )
     if backend == "postgresql":
         with app.state.engine.begin() as connection:
-            connection.execute(text("TRUNCATE " + ", ".join(TABLES) + " CASCADE"))
+            empty_tables(connection, tables)
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def gateway(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Gateway]:
+    """The app on the chosen database; PostgreSQL tables are emptied after each test."""
+    yield from open_gateway(backend, tmp_path / "data", request)
 
 
 def bootstrap_keys(data_dir: Path) -> dict[str, str]:

@@ -181,6 +181,7 @@ line_keys = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # fuzzing: 150 generated drafts
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(key=line_keys, value=numeric_text | json_values, second=numeric_text)
 def test_fuzzed_line_values_never_cause_a_5xx(sqlite_gateway, key, value, second):

@@ -6,12 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from gateway.app import bootstrap, create_app
-from gateway.settings import Settings
-from tests.api.conftest import TABLES, Gateway, _second_tenant, postgres_database  # noqa: F401
+from tests.api.conftest import TABLES, Gateway, open_gateway, postgres_database  # noqa: F401
 
 FAST = {
     "webhook_allow_private": True,
@@ -34,28 +31,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 def make_gateway(
     backend: str, data_dir: Path, request: pytest.FixtureRequest, **settings: object
 ) -> Iterator[Gateway]:
-    url = request.getfixturevalue("postgres_database") if backend == "postgresql" else None
-    app = create_app(Settings(data_dir=data_dir, database_url=url, **{**FAST, **settings}))  # type: ignore[arg-type]
-    created = bootstrap(app.state.engine)
-    assert created is not None
-    with TestClient(app, raise_server_exceptions=False) as client:
-        other_admin, other_erp = _second_tenant(client, created.platform_key)
-        yield Gateway(
-            client,
-            app,
-            created.admin_key,
-            created.erp_key,
-            other_admin,
-            other_erp,
-            created.platform_key,
-        )
+    gateways = open_gateway(
+        backend, data_dir, request, (*DELIVERY_TABLES, *TABLES), **{**FAST, **settings}
+    )
+    for gateway in gateways:
+        yield gateway
+        engine = gateway.app.state.engine  # type: ignore[attr-defined]
     if backend == "postgresql":
-        with app.state.engine.begin() as connection:
-            connection.execute(
-                text("TRUNCATE " + ", ".join((*DELIVERY_TABLES, *TABLES)) + " CASCADE")
-            )
+        with engine.begin() as connection:
             connection.execute(text("DELETE FROM procrastinate_jobs"))
-    app.state.engine.dispose()
+        engine.dispose()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from tests.api.conftest import free_port
 
@@ -56,6 +57,7 @@ def test_init_show_keys_prints_them(tmp_path):
     assert printed == written and len(printed) == 3
 
 
+@pytest.mark.slow  # a live server in a subprocess
 def test_first_serve_logs_the_key_file_not_the_keys(tmp_path):
     port = free_port()
     process = subprocess.Popen(

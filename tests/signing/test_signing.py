@@ -41,6 +41,7 @@ def signed_example(ec_key, corpus_dir):
     return sign((corpus_dir / "ubl" / "valid" / "ce-ubl-tc434-example1.xml").read_bytes(), ec_key)
 
 
+@pytest.mark.slow  # a corpus sweep
 def test_every_valid_ubl_instance_signs_verifies_twice_and_stays_valid(corpus_dir, ec_key, capsys):
     files = corpus_files("ubl", "valid")
     failures = {}

@@ -63,6 +63,7 @@ def ec_key():
     return generate_dev_key(algorithm="ECDSA")
 
 
+@pytest.mark.slow  # a corpus sweep: all 58 valid UBL instances
 @pytest.mark.parametrize("policy", [None, POLICY], ids=["bes", "epes"])
 def test_templated_signature_is_byte_for_byte_signxmls(corpus_dir, rsa_key, policy):
     # RSA PKCS#1 v1.5 is deterministic: with the same ids and time, equal inputs sign equally.
@@ -87,6 +88,7 @@ def test_templated_signature_is_byte_for_byte_signxmls(corpus_dir, rsa_key, poli
     assert len(files) == 58 and not different
 
 
+@pytest.mark.slow  # a corpus sweep
 @pytest.mark.parametrize("algorithm", ["ECDSA", "RSA"])
 def test_every_corpus_document_signed_the_fast_way_verifies_twice_and_stays_valid(
     corpus_dir, algorithm, rsa_key, ec_key
