@@ -184,7 +184,25 @@ AMOUNTS = st.one_of(
     st.decimals(
         min_value=-(10**6), max_value=10**6, places=2, allow_nan=False, allow_infinity=False
     ).map(str),
-    st.sampled_from(["0", "0.00", "-0.00", "1", "100", "100.000", "19", "25", "7.5", "", " 12 "]),
+    st.sampled_from(
+        [
+            "0",
+            "0.00",
+            "-0.00",
+            "-0",
+            "-0.0",
+            "-0e0",
+            "1E2",
+            "1",
+            "100",
+            "100.000",
+            "19",
+            "25",
+            "7.5",
+            "",
+            " 12 ",
+        ]
+    ),
 )
 DATES = st.sampled_from(["2026-01-01", "2026-12-31", "2017-11-13", "1999-02-28", "2030-06-15"])
 TEXTS = st.sampled_from(
