@@ -80,3 +80,56 @@ def test_only_the_configured_fraction_is_sampled(rendered):
     assert audit.counts["checked"] == 1
     official = judge.validate_rendered(rendered, profile="en16931", engine="official")
     assert not OfficialAudit(1.0).offer(rendered, official, "c")  # only native judgements
+
+
+def test_an_overloaded_audit_drops_samples_and_a_failing_one_keeps_working(
+    rendered, monkeypatch, caplog
+):
+    from validators.native import audit as audit_module
+
+    report = judge.validate_rendered(rendered, profile="en16931")
+    assert report.engine == "native"
+    # Unsampled (fraction 0) and official reports are never queued.
+    assert not OfficialAudit(0.0).offer(rendered, report, "rec-0")
+    # A full queue drops the sample and counts it; the request is never held up.
+    full = OfficialAudit(1.0)
+    monkeypatch.setattr(full._queue, "put_nowait", _raise_full)
+    assert not full.offer(rendered, report, "rec-3")
+    assert full.counts["dropped"] == 1
+
+    # The official engine failing is counted and logged by type only; the worker goes on.
+    def broken(document, native_report, record_id):
+        raise RuntimeError(f"cannot run over {document[:20]!r}")
+
+    monkeypatch.setattr(audit_module, "compare", broken)
+    failing = OfficialAudit(1.0)
+    with caplog.at_level(logging.ERROR, logger="egw.validation.audit"):
+        assert failing.offer(rendered, report, "rec-4")
+        failing.drain()
+    assert failing.counts["errors"] == 1 and failing.counts["checked"] == 0
+    assert "RuntimeError" in caplog.text and "cannot run over" not in caplog.text
+
+    # Storing the alarm failing leaves the log line and the count.
+    monkeypatch.setattr(
+        audit_module,
+        "compare",
+        lambda document, native_report, record_id: audit_module.Disagreement(
+            record_id, native_report.document_sha256, ("BR-X",), ()
+        ),
+    )
+
+    def unstorable(found):
+        raise OSError("disk full")
+
+    alarmed = OfficialAudit(1.0, on_disagreement=unstorable)
+    with caplog.at_level(logging.ERROR, logger="egw.validation.audit"):
+        assert alarmed.offer(rendered, report, "rec-5")
+        alarmed.drain()
+    assert alarmed.counts["disagreements"] == 1
+    assert "could not store the official audit disagreement: OSError" in caplog.text
+
+
+def _raise_full(job):
+    import queue
+
+    raise queue.Full

@@ -68,3 +68,17 @@ def test_an_xpath2_dynamic_error_hands_the_document_to_saxon(rendered, monkeypat
     monkeypatch.setattr(judge, "run_stage", fail)
     report = judge.validate_rendered(rendered, profile="en16931")
     assert report.engine == "official" and report.valid
+
+
+def test_a_schema_invalid_draft_gets_the_official_runners_stage_outcomes(rendered):
+    broken = rendered.replace(
+        b"<cbc:PayableAmount", b"<cbc:NoSuchTerm>1</cbc:NoSuchTerm><cbc:PayableAmount", 1
+    )
+    native = judge.validate_rendered(broken, profile="en16931")
+    official = validate(broken, profile="en16931")
+    assert native.engine == "native" and not native.valid
+    assert [(r.stage, r.outcome) for r in native.results] == [
+        (r.stage, r.outcome) for r in official.results
+    ]
+    assert native.results[0].outcome != "valid"  # the XSD stage found the unknown element
+    assert _keys(native) == _keys(official)
