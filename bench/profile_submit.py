@@ -85,10 +85,14 @@ def instrument() -> None:
     )
     pipeline_module.sign = timed("sign (XAdES enveloped)", pipeline_module.sign)
     pipeline_module.sign_detached = timed("sign (detached)", pipeline_module.sign_detached)
-    pipeline_module.validate = timed("validate: parse + glue", pipeline_module.validate)
+    pipeline_module.validate_rendered = timed(
+        "validate: parse + glue", pipeline_module.validate_rendered
+    )
     xsd_stage.run = timed("validate: XSD", xsd_stage.run)
-    schematron_stage.transform = timed("validate: Schematron (Saxon)", schematron_stage.transform)
-    schematron_stage.svrl_findings = timed("validate: SVRL read", schematron_stage.svrl_findings)
+    schematron_stage._transform_to_file = timed(
+        "validate: Schematron (Saxon)", schematron_stage._transform_to_file
+    )
+    schematron_stage.read_svrl = timed("validate: SVRL read", schematron_stage.read_svrl)
     BlobStore.put = timed("blob write + fsync", BlobStore.put)  # type: ignore[method-assign]
     from schemas import ubl
 
