@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
+from typing import Literal
 
 from lxml import etree
 
@@ -36,6 +38,7 @@ __all__ = [
     "StageResult",
     "detect_syntax",
     "require_checked",
+    "run_stages",
     "validate",
     "validate_tree",
 ]
@@ -190,6 +193,32 @@ def _run_stages(
     parallel_min_bytes: int | None,
 ) -> Report:
     ahead = _start_ahead(ruleset, source, schematron_form, parallel_min_bytes)
+
+    def run_one(stage: Stage, limit: int) -> StageResult:
+        if stage.id in ahead:
+            future, artifact = ahead[stage.id]
+            result = pool.result(
+                future, stage.id, artifact, source, limit=MAX_FINDINGS, form=schematron_form
+            )
+            return _capped(result, limit)
+        return _run_stage(stage, tree, source, limit, schematron_form)
+
+    return run_stages(ruleset, run_one, document_sha256=document_sha256)
+
+
+def run_stages(
+    ruleset: RuleSet,
+    run_one: Callable[[Stage, int], StageResult],
+    *,
+    document_sha256: str,
+    engine: Literal["official", "native"] = "official",
+) -> Report:
+    """Runs a rule set's stages in order: the one stage loop of every engine.
+
+    Findings are capped in all (``MAX_FINDINGS``); the stages after a stop-on-fatal
+    stage that failed are skipped. ``run_one(stage, limit)`` runs one stage: the
+    official engine here, the native rules in ``validators.native.judge``.
+    """
     results: list[StageResult] = []
     kept = 0
     stopped_by: str | None = None
@@ -204,15 +233,7 @@ def _run_stages(
             )
             continue
         started = time.perf_counter()
-        limit = max(MAX_FINDINGS - kept, 0)
-        if stage.id in ahead:
-            future, artifact = ahead[stage.id]
-            result = pool.result(
-                future, stage.id, artifact, source, limit=MAX_FINDINGS, form=schematron_form
-            )
-            result = _capped(result, limit)
-        else:
-            result = _run_stage(stage, tree, source, limit, schematron_form)
+        result = run_one(stage, max(MAX_FINDINGS - kept, 0))
         kept += len(result.findings)
         if result.duration == 0.0:
             result = StageResult(**{**result.__dict__, "duration": time.perf_counter() - started})
@@ -225,6 +246,7 @@ def _run_stages(
         document_sha256=document_sha256,
         profile=ruleset.profile,
         results=tuple(results),
+        engine=engine,
     )
 
 

@@ -18,10 +18,10 @@ from lxml import etree
 from schemas.artifacts import load as load_artifact
 from schemas.errors import ArtifactError, GatewayError
 from schemas.xml_input import parse_xml
-from validators import detect_syntax, validate_tree
+from validators import detect_syntax, run_stages, validate_tree
 from validators.native import NATIVE_ARTIFACTS, NativeEvaluationError, rules_of, run_stage
-from validators.report import MAX_FINDINGS, Report, StageResult
-from validators.ruleset import RuleSet, ruleset_for
+from validators.report import Report, StageResult
+from validators.ruleset import RuleSet, Stage, ruleset_for
 from validators.stages import xsd as xsd_stage
 
 EngineChoice = Literal["auto", "official"]
@@ -67,34 +67,11 @@ def validate_rendered(document: bytes, *, profile: str, engine: EngineChoice = "
 
 
 def _native(ruleset: RuleSet, tree: etree._ElementTree, sha256: str) -> Report:
-    """The stages of the rule set in order, as ``validators.run_ruleset`` runs them."""
-    results: list[StageResult] = []
-    kept = 0
-    stopped_by: str | None = None
-    for stage in ruleset.stages:
-        if stopped_by is not None:
-            results.append(
-                StageResult(
-                    stage=stage.id,
-                    outcome="skipped",
-                    detail=f"stage {stopped_by} found fatal errors",
-                )
-            )
-            continue
-        limit = max(MAX_FINDINGS - kept, 0)
+    """The stages of the rule set through the runner's own loop, Schematron by native rules."""
+
+    def run_one(stage: Stage, limit: int) -> StageResult:
         if stage.kind == "xsd":
-            result = xsd_stage.run(stage.id, load_artifact(stage.artifact), tree, limit=limit)
-        else:
-            result = run_stage(rules_of(stage.artifact), stage.id, tree, limit=limit)
-        kept += len(result.findings)
-        results.append(result)
-        if stage.stop_on_fatal and result.outcome != "valid":
-            stopped_by = stage.id
-    return Report(
-        ruleset_id=ruleset.id,
-        syntax=ruleset.syntax,
-        document_sha256=sha256,
-        profile=ruleset.profile,
-        results=tuple(results),
-        engine="native",
-    )
+            return xsd_stage.run(stage.id, load_artifact(stage.artifact), tree, limit=limit)
+        return run_stage(rules_of(stage.artifact), stage.id, tree, limit=limit)
+
+    return run_stages(ruleset, run_one, document_sha256=sha256, engine="native")
