@@ -99,13 +99,17 @@ def _stage_artifact(stage: Stage) -> Artifact:
     return merged_artifact(xrechnung, peppol, transform, syntax=stage.merge.syntax)
 
 
-def _run_stage(
+def run_official_stage(
     stage: Stage,
     tree: etree._ElementTree,
     source: schematron_stage.Source,
     limit: int,
     form: Form,
 ) -> StageResult:
+    """One stage by the official engine: XSD by lxml, Schematron by Saxon over ``source``.
+
+    A missing rule set is a stage in error ("not checked"), never an exception.
+    """
     try:
         artifact = _stage_artifact(stage)
     except ArtifactError as exc:
@@ -201,7 +205,7 @@ def _run_stages(
                 future, stage.id, artifact, source, limit=MAX_FINDINGS, form=schematron_form
             )
             return _capped(result, limit)
-        return _run_stage(stage, tree, source, limit, schematron_form)
+        return run_official_stage(stage, tree, source, limit, schematron_form)
 
     return run_stages(ruleset, run_one, document_sha256=document_sha256)
 
@@ -211,7 +215,7 @@ def run_stages(
     run_one: Callable[[Stage, int], StageResult],
     *,
     document_sha256: str,
-    engine: Literal["official", "native"] = "official",
+    engine: Literal["official", "native", "mixed"] = "official",
 ) -> Report:
     """Runs a rule set's stages in order: the one stage loop of every engine.
 

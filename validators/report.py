@@ -120,7 +120,7 @@ class Report:
     results: tuple[StageResult, ...]
     profile: str | None = None
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    engine: Literal["official", "native"] = "official"
+    engine: Literal["official", "native", "mixed"] = "official"
     """Who ran the Schematron rules: Saxon over the official XSLT, or validators.native."""
 
     @property
@@ -260,7 +260,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         document_sha256=data.get("document_sha256", ""),
         profile=data.get("profile"),
         results=tuple(results),
-        engine="native" if data.get("engine") == "native" else "official",
+        engine=data["engine"] if data.get("engine") in ("native", "mixed") else "official",
         checked_at=datetime.fromisoformat(data["checked_at"])
         if data.get("checked_at")
         else datetime.now(UTC),

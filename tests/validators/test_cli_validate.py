@@ -166,6 +166,7 @@ def test_an_embedded_xml_is_read_through_the_hardened_input(tmp_path, capsys):
     assert "DTD" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # two Python processes that each load Saxon and the rule sets: ~3 s of CPU
 def test_writing_to_a_closed_pipe_ends_quietly(tmp_path):
     import subprocess
     import sys

@@ -8,6 +8,11 @@ ids, flags and messages. The report says whether every rule of the rule set ran
 natively (``complete`` in the stage detail) or how many were left to the
 official engine (``partial``): only a complete native report may stand in for
 the official one.
+
+``native_rules("peppol-bis-3")`` is the Peppol BIS 3 UBL rule set, read from its
+``.sch`` (:mod:`validators.native.peppol`); ``validate(..., profile="peppol-bis-3")``
+runs that rule set alone (a Peppol profile also runs the EN 16931 rules). The
+draft path (:mod:`validators.native.judge`) does not use it: see ``_NOT_WIRED``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from validators.errors import UnsupportedDocument
 from validators.native.coverage import OFFICIAL_ONLY, XPATH1_DISPROVEN
 from validators.native.engine import Program, compile_rules, location, run
 from validators.native.official import OfficialRuleSet, read
+from validators.native.peppol import PeppolRules
+from validators.native.sch import read_sch
 from validators.native.xpath2 import NativeEvaluationError
 from validators.report import (
     MAX_FINDINGS,
@@ -48,8 +55,12 @@ _SYNTAXES = {
     "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": "ubl-invoice",
     "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote": "ubl-creditnote",
 }
-# Profile -> the official artifact whose rules run natively (EN 16931 UBL only, for now).
-_ARTIFACTS = {"en16931": "en16931-ubl-xslt"}
+# Profile -> the official artifact whose rules run natively (UBL only, for now).
+_ARTIFACTS = {"en16931": "en16931-ubl-xslt", "peppol-bis-3": "peppol-ubl-sch"}
+# Rule sets read from their Schematron source (variables, functions): validators.native.peppol.
+_FROM_SCH = frozenset({"peppol-ubl-sch"})
+# Native rules the draft path (validators.native.judge) does not use yet: the lead decides.
+_NOT_WIRED = frozenset({"peppol-ubl-sch"})
 
 
 class NativeRules:
@@ -73,30 +84,35 @@ class NativeRules:
         return not self.left_out
 
 
-_cache: dict[str, NativeRules] = {}
+_cache: dict[str, NativeRules | PeppolRules] = {}
 _lock = threading.Lock()
 
-#: The official artifacts that have native rules (complete or not).
-NATIVE_ARTIFACTS = frozenset(_ARTIFACTS.values())
+#: The official artifacts whose native rules (complete or not) the draft path may use.
+NATIVE_ARTIFACTS = frozenset(_ARTIFACTS.values()) - _NOT_WIRED
 
 
-def rules_of(artifact_name: str) -> NativeRules:
+def rules_of(artifact_name: str) -> NativeRules | PeppolRules:
     """The native rules of an official artifact, read from it once per process.
 
     Raises:
         KeyError: No native rules exist for that artifact.
         ArtifactError: The official artifact is missing or fails its SHA-256 pin.
     """
-    if artifact_name not in NATIVE_ARTIFACTS:
+    if artifact_name not in _ARTIFACTS.values():
         raise KeyError(artifact_name)
     with _lock:
         found = _cache.get(artifact_name)
         if found is None:
-            found = _cache[artifact_name] = NativeRules(read(load(artifact_name)))
+            artifact = load(artifact_name)
+            found = _cache[artifact_name] = (
+                PeppolRules(read_sch(artifact))
+                if artifact_name in _FROM_SCH
+                else NativeRules(read(artifact))
+            )
         return found
 
 
-def native_rules(profile: str = "en16931") -> NativeRules:
+def native_rules(profile: str = "en16931") -> NativeRules | PeppolRules:
     """The native rules of a profile, read from its official artifact once per process.
 
     Raises:
@@ -115,7 +131,11 @@ def native_rules(profile: str = "en16931") -> NativeRules:
 
 
 def run_stage(
-    rules: NativeRules, stage: str, tree: etree._ElementTree, *, limit: int = MAX_FINDINGS
+    rules: NativeRules | PeppolRules,
+    stage: str,
+    tree: etree._ElementTree,
+    *,
+    limit: int = MAX_FINDINGS,
 ) -> StageResult:
     """Runs native rules over a parsed UBL document as one report stage.
 
@@ -125,7 +145,11 @@ def run_stage(
         NativeEvaluationError: An XPath 2.0 dynamic error: only the official engine can judge.
     """
     started = time.perf_counter()
-    failed = run(rules.program, tree, rules.official.namespaces)
+    failed = (
+        rules.program.run(tree)
+        if isinstance(rules, PeppolRules)
+        else run(rules.program, tree, rules.official.namespaces)
+    )
     findings = tuple(
         Finding(
             rule_id=assertion.rule_id,

@@ -102,7 +102,7 @@ class OfficialAudit:
 
     def offer(self, document: bytes, report: Report, record_id: str | None) -> bool:
         """Queues a native judgement for the official audit when it is sampled; never blocks."""
-        if report.engine != "native" or self.fraction <= 0 or self._sample() >= self.fraction:
+        if report.engine == "official" or self.fraction <= 0 or self._sample() >= self.fraction:
             return False
         try:
             self._queue.put_nowait(_Job(document, report, record_id))

@@ -15,6 +15,16 @@ Schematron semantics kept: in each pattern, an element is the context of the
 first rule (highest priority) whose context matches it, and of no other rule of
 that pattern; a failed assertion is reported at the context element with the
 official location path (``/*:Invoice[namespace-uri()='...'][1]/...``).
+
+Where the time goes, and what keeps it low (each one proven by the same
+differential test): one pass over the document collects its element and
+attribute names and, per name the rules start a ``//name`` path from, its
+elements (:mod:`validators.native.index`: XPath variables instead of a tree walk
+per expression); a rule's tests run as one conjunction for all
+its context nodes at once; ``not(path)`` tests are skipped when a name of the
+path is absent; code-list tests run in Python
+(:mod:`validators.native.codelist`), and so do the arithmetic rules in the plain
+case (:mod:`validators.native.arithmetic`).
 """
 
 from __future__ import annotations
@@ -22,10 +32,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
 
+from validators.native.codelist import CodeTest, code_test
+from validators.native.index import (
+    ElementIndex,
+    Query,
+    bind_descendants,
+    share_filters,
+    slices,
+)
 from validators.native.official import Assertion, OfficialRuleSet, Rule
 from validators.native.xpath2 import XPath2Document, XPath2Test, compile_xpath2
 
@@ -89,6 +108,55 @@ _ASCII_UPPER = "translate(cbc:ID, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNO
 _CHARGE_INDICATOR = re.compile(r"cbc:ChargeIndicator\s*=\s*(true|false)\(\)")
 
 
+# A location path (or a union of them) at the top level of a function argument, once
+# the contents of its predicates and parentheses are set aside.
+_PATH_ONLY = re.compile(r"^\s*[A-Za-z_:/@*.]+(?:\s*\|\s*[A-Za-z_:/@*.]+)*\s*$")
+
+
+def _top_level(argument: str) -> str:
+    """The argument with whatever is inside brackets removed (the brackets stay)."""
+    kept, depth = [], 0
+    for char in argument:
+        if char in "[(":
+            if depth == 0:
+                kept.append(char)
+            depth += 1
+        elif char in "])":
+            depth -= 1
+            if depth == 0:
+                kept.append(char)
+        elif depth == 0:
+            kept.append(char)
+    return "".join(kept)
+
+
+def _exists_as_boolean(expression: str) -> str:
+    """``exists(path)`` as ``boolean(path)``: the same for a node-set, and no Python callback.
+
+    lxml calls a Python extension function with the node-set turned into a list of
+    element proxies; ``boolean()`` answers inside libxml2. Arguments that are not
+    plain location paths keep the ``exists`` extension (``exists('')`` is true).
+    """
+    out, position = [], 0
+    for found in re.finditer(r"(?<![\w-])exists\(", expression):
+        if found.start() < position:
+            continue
+        start, depth = found.end(), 1
+        end = start
+        while end < len(expression) and depth:
+            depth += {"(": 1, ")": -1}.get(expression[end], 0)
+            end += 1
+        argument = expression[start : end - 1]
+        top = _top_level(argument).replace("[]", "")
+        # "*" only as a name test (after "/" or ":" or first), never as multiplication
+        if depth == 0 and _PATH_ONLY.match(top) and not re.search(r"[^/:\s|]\*", top):
+            out.append(expression[position : found.start()])
+            out.append(f"boolean({_exists_as_boolean(argument)})")
+            position = end
+    out.append(expression[position:])
+    return "".join(out)
+
+
 def to_xpath1(expression: str) -> str | None:
     """The XPath 1.0 spelling of an official XPath 2.0 expression, or None when there is none.
 
@@ -117,7 +185,7 @@ def to_xpath1(expression: str) -> str | None:
     expression = _UPPER_VAT.sub(
         lambda m: f"normalize-space({_ASCII_UPPER}){m.group(1)}'VAT'", expression
     )
-    return _CHARGE_INDICATOR.sub(
+    expression = _CHARGE_INDICATOR.sub(
         lambda m: (
             "cbc:ChargeIndicator[normalize-space()='true' or normalize-space()='1']"
             if m.group(1) == "true"
@@ -125,6 +193,7 @@ def to_xpath1(expression: str) -> str | None:
         ),
         expression,
     )
+    return _exists_as_boolean(expression)
 
 
 def match_to_select(pattern: str) -> str:
@@ -154,7 +223,7 @@ class CompiledAssertion:
     """An assertion whose test runs in lxml."""
 
     assertion: Assertion
-    test: etree.XPath
+    test: Query
 
 
 @dataclass(frozen=True)
@@ -169,20 +238,24 @@ class XPath2Assertion:
 class CompiledRule:
     """A rule whose context runs in lxml, with those of its assertions that do too.
 
-    ``all_pass`` holds the conjunction of the tests in chunks: one call per chunk
-    answers the common case (nothing fails); only a failing chunk is evaluated
-    assertion by assertion. ``absent`` holds the tests of the form ``not(path)``
-    whose path ends in an element: they hold whenever no element of that name is
-    in the document, which one pass over the tree tells for all of them (most
-    of the UBL-CR rules: "should not include ...").
+    ``all_pass`` holds the conjunction of the tests in chunks, each in two forms:
+    for one node, and for every context node of the rule at once (``$egw_nodes``).
+    One call per chunk answers the common case (nothing fails); only a failing
+    chunk is evaluated node by node, assertion by assertion. ``absent`` holds the
+    tests of the form ``not(path)`` with the elements the path names: such a test
+    holds whenever one of those is nowhere in the document, which one pass over
+    the tree tells for all of them (most of the UBL-CR rules: "should not
+    include ...").
     """
 
     rule: Rule
-    context: etree.XPath
+    context: Query
     assertions: tuple[CompiledAssertion, ...]
-    all_pass: tuple[tuple[etree.XPath, tuple[CompiledAssertion, ...]], ...] = ()
-    absent: tuple[tuple[str, CompiledAssertion], ...] = ()
+    all_pass: tuple[tuple[Query, Query, tuple[CompiledAssertion, ...]], ...] = ()
+    absent: tuple[tuple[frozenset[str], CompiledAssertion], ...] = ()
     xpath2: tuple[XPath2Assertion, ...] = ()
+    # Code-list tests answered in Python; the XPath test where Python abstains (None).
+    listed: tuple[tuple[CodeTest, CompiledAssertion], ...] = ()
 
     @property
     def rule_ids(self) -> set[str]:
@@ -203,38 +276,127 @@ class Program:
     patterns: tuple[tuple[str, tuple[CompiledRule, ...]], ...]
     not_compiled: frozenset[str]
 
+    @cached_property
+    def variables(self) -> dict[str, str]:
+        """Every ``//name`` variable of the program's queries, with its Clark name."""
+        found: dict[str, str] = {}
+        for _pattern, rules in self.patterns:
+            for rule in rules:
+                queries = [rule.context]
+                queries += [q for single, every, _ in rule.all_pass for q in (single, every)]
+                queries += [c.test for c in rule.assertions]
+                for query in queries:
+                    found.update(query.base)
+        return found
+
+    @cached_property
+    def unions(self) -> tuple[tuple[str, ...], ...]:
+        """The contexts that are unions of bare variables (merged by the index)."""
+        found = {
+            rule.context.bare
+            for _pattern, rules in self.patterns
+            for rule in rules
+            if rule.context.bare is not None and len(rule.context.bare) > 1
+        }
+        return tuple(sorted(found))
+
 
 _CHUNK = 48
 _NAME = r"[a-z]+:[A-Za-z]+"
 # not(PATH) where PATH is only element steps (a leading union allowed) and maybe a final @attribute.
 _NOT_PATH = re.compile(
-    rf"^\s*not\(\s*(?:/?/)?(?:\((?:{_NAME}\|?)+\)/)?(?:{_NAME}/)*({_NAME})(?:/@[A-Za-z]+)?\s*\)\s*$"
+    rf"^\s*not\(\s*(?:/?/)?(?:\((?:{_NAME}\|?)+\)/)?((?:{_NAME}/)*{_NAME})(?:/@([A-Za-z]+))?\s*\)\s*$"
 )
+# not(//@name): no attribute of that name (in no namespace) anywhere.
+_NO_ATTRIBUTE = re.compile(r"^\s*not\(\s*//@([A-Za-z]+)\s*\)\s*$")
+# A context of every element whose name ends in a suffix (and more conditions).
+_NAME_ENDS_WITH = re.compile(r"^//\*\[ends-with\(name\(\),\s*'(\w+)'\)[\s\]]")
 
 
-def _required_element(test: str, namespaces: dict[str, str]) -> str | None:
-    """For ``not(path)`` tests, the Clark name of the element the path ends in."""
+def present_names(tree: etree._ElementTree) -> frozenset[str]:
+    """The Clark names of the document's elements, and ``@name`` for its attributes."""
+    names: set[str] = set()
+    for element in tree.iter(etree.Element):
+        names.add(str(element.tag))
+        keys = element.keys()
+        if keys:
+            names.update(f"@{key!s}" for key in keys)
+    return frozenset(names)
+
+
+def _required_elements(test: str, namespaces: dict[str, str]) -> frozenset[str] | None:
+    """For ``not(path)`` tests, the Clark names of the elements every match passes through.
+
+    The steps after a leading union, each of which must exist for the path to
+    select, and its final attribute (as ``@name``, of any element); for
+    ``not(//@name)``, the attribute.
+    """
+    attribute = _NO_ATTRIBUTE.match(test)
+    if attribute is not None:
+        return frozenset({f"@{attribute.group(1)}"})
     found = _NOT_PATH.match(test)
     if found is None:
         return None
-    prefix, local = found.group(1).split(":")
-    return f"{{{namespaces[prefix]}}}{local}" if prefix in namespaces else None
+    names = [f"@{found.group(2)}"] if found.group(2) else []
+    for step in found.group(1).split("/"):
+        prefix, local = step.split(":")
+        if prefix not in namespaces:
+            return None
+        names.append(f"{{{namespaces[prefix]}}}{local}")
+    return frozenset(names)
+
+
+def _query(spelled: str, namespaces: dict[str, str], *, share: bool = False) -> Query:
+    """An XPath 1.0 expression compiled, its leading ``//name`` steps read from the index.
+
+    With ``share``, its filtered lists are evaluated once per document
+    (:func:`validators.native.index.share_filters`); contexts do not share, as
+    each runs once and its leading variables tell when it selects nothing.
+    """
+
+    def compile_xpath(text: str) -> etree.XPath:
+        return etree.XPath(text, namespaces=namespaces, extensions=FUNCTIONS, smart_strings=False)
+
+    bound, variables = bind_descendants(spelled, namespaces)
+    shared: tuple[str, ...] = ()
+    if share:
+        bound, shared = share_filters(bound, variables, namespaces, compile_xpath)
+    return Query(compile_xpath(bound), variables, shared, compile_xpath)
 
 
 def _compile(
     expression: str, namespaces: dict[str, str], *, as_boolean: bool = False
-) -> etree.XPath | None:
+) -> Query | None:
     spelled = to_xpath1(expression)
     if spelled is None:
         return None
     if as_boolean:  # a test means its effective boolean value (NaN and "" are false)
         spelled = f"boolean({spelled})"
     try:
-        return etree.XPath(
-            spelled, namespaces=namespaces, extensions=FUNCTIONS, smart_strings=False
-        )
+        return _query(spelled, namespaces, share=as_boolean)
     except etree.XPathSyntaxError:
         return None
+
+
+def _compile_context(pattern: str, namespaces: dict[str, str]) -> Query | None:
+    """The query selecting a rule's context nodes.
+
+    ``//*[ends-with(name(), 'X') ...]`` is spelled over ``$egw_nodes``: the run
+    passes the elements whose name ends in X (see :func:`_context_nodes`).
+    """
+    select = match_to_select(pattern)
+    spelled = to_xpath1(select)
+    if (
+        spelled is not None
+        and _NAME_ENDS_WITH.match(pattern)
+        and spelled.startswith("//*[")
+        and len(_top_level(spelled).split("|")) == 1
+    ):
+        try:
+            return _query("$egw_nodes" + spelled[len("//*") :], namespaces)
+        except etree.XPathSyntaxError:
+            return None
+    return _compile(select, namespaces)
 
 
 def compile_rules(
@@ -260,9 +422,7 @@ def compile_rules(
         blocked = False
         for rule in sorted(rules, key=lambda r: -r.priority):
             ids = {a.rule_id for a in rule.assertions}
-            context = (
-                None if blocked else _compile(match_to_select(rule.context), official.namespaces)
-            )
+            context = None if blocked else _compile_context(rule.context, official.namespaces)
             if context is None:
                 # Its nodes are unknown, so no later rule of this pattern can run either.
                 blocked = True
@@ -279,19 +439,25 @@ def compile_rules(
                 if test is not None:
                     assertions.append(CompiledAssertion(assertion, test))
                     continue
-                test2 = compile_xpath2(assertion.test, official.namespaces)
+                test2 = compile_xpath2(
+                    assertion.test, official.namespaces, rule_id=assertion.rule_id
+                )
                 if test2 is None:
                     not_compiled.add(assertion.rule_id)
                 else:
                     xpath2.append(XPath2Assertion(assertion, test2))
             absent = []
             general = []
+            listed = []
             for compiled in assertions:
-                element = _required_element(compiled.assertion.test, official.namespaces)
-                if element is None:
-                    general.append(compiled)
+                elements = _required_elements(compiled.assertion.test, official.namespaces)
+                python = code_test(compiled.assertion.test)
+                if elements is not None:
+                    absent.append((elements, compiled))
+                elif python is not None:
+                    listed.append((python, compiled))
                 else:
-                    absent.append((element, compiled))
+                    general.append(compiled)
             compiled_rules.append(
                 CompiledRule(
                     rule,
@@ -300,6 +466,7 @@ def compile_rules(
                     _conjunctions(general, official.namespaces),
                     tuple(absent),
                     tuple(xpath2),
+                    tuple(listed),
                 )
             )
         # Rules that come after the last wanted assertion change nothing: drop them.
@@ -312,14 +479,24 @@ def compile_rules(
 
 def _conjunctions(
     assertions: list[CompiledAssertion], namespaces: dict[str, str]
-) -> tuple[tuple[etree.XPath, tuple[CompiledAssertion, ...]], ...]:
+) -> tuple[tuple[Query, Query, tuple[CompiledAssertion, ...]], ...]:
+    """The tests in chunks: each as one conjunction at a node, and over all nodes at once.
+
+    Over all nodes, the conjunction is a predicate of ``$egw_nodes``: each node is
+    then the context node, as when the conjunction runs at it (no official test
+    reads ``position()`` or ``last()``, which would differ).
+    """
     chunks = []
     for start in range(0, len(assertions), _CHUNK):
         chunk = tuple(assertions[start : start + _CHUNK])
         expression = " and ".join(f"boolean({to_xpath1(c.assertion.test)})" for c in chunk)
+        positional = "position()" in expression or "last()" in expression
+        # A positional test has no form over all nodes: "false()" sends it node by node.
+        every = "false()" if positional else f"not($egw_nodes[not({expression})])"
         chunks.append(
             (
-                etree.XPath(expression, namespaces=namespaces, extensions=FUNCTIONS),
+                _query(expression, namespaces, share=True),
+                _query(every, namespaces, share=True),
                 chunk,
             )
         )
@@ -348,6 +525,43 @@ def location(node: etree._Element) -> str:
     return "".join(reversed(steps))
 
 
+def _may_match(rule: Rule, present: frozenset[str]) -> bool:
+    """False when the context needs an element name ending in a suffix the document lacks.
+
+    ``ends-with(name(), 'X')`` for a suffix without a colon looks at the local name.
+    """
+    found = _NAME_ENDS_WITH.match(rule.context)
+    if found is None:
+        return True
+    suffix = found.group(1)
+    return any(name.endswith(suffix) for name in present if not name.startswith("@"))
+
+
+def _context_nodes(
+    rule: CompiledRule, tree: etree._ElementTree, index: ElementIndex, present: frozenset[str]
+) -> list[Any]:
+    """Every node the rule's context matches, in document order."""
+    bare = rule.context.bare
+    if bare is not None:  # $a | $b: the index has them merged already
+        return index["|".join(bare)] if len(bare) > 1 else index[bare[0]]
+    suffix = _NAME_ENDS_WITH.match(rule.rule.context)
+    if suffix is not None and rule.context.xpath.path.startswith("$egw_nodes["):
+        # //*[ends-with(name(), 'X') ...]: only elements whose local name ends in X can match.
+        tags = [
+            name
+            for name in present
+            if not name.startswith("@") and name.rpartition("}")[2].endswith(suffix.group(1))
+        ]
+        candidates = list(tree.getroot().iter(*tags)) if tags else []
+        if not candidates:
+            return []
+        selected = [n for part in slices(candidates) for n in rule.context(tree, index, nodes=part)]
+    else:
+        selected = rule.context(tree, index)
+    assert isinstance(selected, list)
+    return selected
+
+
 def run(
     program: Program, tree: etree._ElementTree, namespaces: dict[str, str]
 ) -> list[tuple[Assertion, etree._Element]]:
@@ -357,26 +571,49 @@ def run(
         NativeEvaluationError: An XPath 2.0 test raised a dynamic error (as Saxon would).
     """
     failed: list[tuple[Assertion, etree._Element]] = []
-    present = {element.tag for element in tree.iter()}
+    present = present_names(tree)
     document = XPath2Document(tree, namespaces)
+    index = ElementIndex.build(tree, program.variables, program.unions)
     for _pattern, rules in program.patterns:
         taken: set[etree._Element] = set()
         for rule in rules:
-            nodes = rule.context(tree)
-            assert isinstance(nodes, list)
+            if rule.context.selects_nothing(index) or not _may_match(rule.rule, present):
+                continue
+            selected = _context_nodes(rule, tree, index, present)
+            nodes = []
+            for node in selected:
+                if isinstance(node, etree._Element) and node not in taken:
+                    taken.add(node)
+                    nodes.append(node)
+            if not nodes:
+                continue
+            # The chunks some node fails, found with one call per chunk for all nodes.
+            failing = [
+                (single, chunk)
+                for single, every, chunk in rule.all_pass
+                if not all(every(tree, index, nodes=part) for part in slices(nodes))
+            ]
+            absent = [
+                compiled
+                for elements, compiled in rule.absent
+                if elements.issubset(present)  # otherwise the path selects nothing
+            ]
             for node in nodes:
-                if not isinstance(node, etree._Element) or node in taken:
-                    continue
-                taken.add(node)
-                for element, compiled in rule.absent:
-                    if element in present and not compiled.test(node):
+                for compiled in absent:
+                    if not compiled.test(node, index):
                         failed.append((compiled.assertion, node))
-                for all_pass, chunk in rule.all_pass:
-                    if all_pass(node):
+                for single, chunk in failing:
+                    if single(node, index):
                         continue
                     for compiled in chunk:
-                        if not compiled.test(node):
+                        if not compiled.test(node, index):
                             failed.append((compiled.assertion, node))
+                for python, compiled in rule.listed:
+                    holds = python(node)
+                    if holds is None:
+                        holds = bool(compiled.test(node, index))
+                    if not holds:
+                        failed.append((compiled.assertion, node))
                 for xpath2 in rule.xpath2:
                     if not xpath2.test(document, node):
                         failed.append((xpath2.assertion, node))

@@ -21,10 +21,12 @@ import re
 import threading
 from typing import Any
 
-from elementpath import ElementPathError, XPath2Parser, XPathContext
+from elementpath import ElementPathError, XPathContext
 from lxml import etree
 
+from validators.native.arithmetic import exact_form
 from validators.native.fast import shortcut
+from validators.native.saxon_compare import SaxonXPath2Parser
 
 _EVALUATING = threading.Lock()
 
@@ -61,22 +63,40 @@ def _descendants(
     return _FROM_ROOT.sub(bind, expression), variables
 
 
+CODEPOINT_COLLATION = "http://www.w3.org/2005/xpath-functions/collation/codepoint"
+
+
 class XPath2Test:
     """One assertion test, parsed once, evaluated to its effective boolean value."""
 
-    def __init__(self, expression: str, namespaces: dict[str, str]) -> None:
+    def __init__(
+        self, expression: str, namespaces: dict[str, str], *, rule_id: str | None = None
+    ) -> None:
         self.expression = expression
         rewritten, self._variables = _descendants(expression, namespaces)
-        parser = XPath2Parser(
-            namespaces=namespaces, variable_types=dict.fromkeys(self._variables, "element()*")
+        # The codepoint collation, as Saxon's default: elementpath otherwise takes
+        # LC_COLLATE when the parser is made, and after Saxon has set "C.UTF-8"
+        # contains() and compare() raise locale.Error.
+        parser = SaxonXPath2Parser(
+            namespaces=namespaces,
+            variable_types=dict.fromkeys(self._variables, "element()*"),
+            default_collation=CODEPOINT_COLLATION,
+            # Saxon 12 casts by XSD 1.1 rules: year 0000 is a date ("0000-01-01"
+            # castable as xs:date), which XSD 1.0, elementpath's default, refuses.
+            xsd_version="1.1",
         )
         self._token = parser.parse(f"boolean({rewritten})")
         self._shortcut = shortcut(expression, namespaces)
+        self._exact = None if rule_id is None else exact_form(rule_id, expression, namespaces)
 
     def __call__(self, document: XPath2Document, node: etree._Element) -> bool:
         """The test's effective boolean value with ``node`` as context item."""
         if self._shortcut is not None:
             decided = self._shortcut(node)
+            if decided is not None:
+                return decided
+        elif self._exact is not None:
+            decided = self._exact(node, document.run)
             if decided is not None:
                 return decided
         context = document.at(node, self._variables)
@@ -98,6 +118,7 @@ class XPath2Document:
         self._tree = tree
         self._namespaces = namespaces
         self._context: Any = None
+        self.run: dict[Any, Any] = {}  # what the exact Python forms have read of it
 
     def at(self, node: etree._Element, variables: dict[str, tuple[str, ...]]) -> Any:
         """The evaluation context with ``node`` as context item and the variables bound."""
@@ -113,9 +134,15 @@ class XPath2Document:
         return context
 
 
-def compile_xpath2(expression: str, namespaces: dict[str, str]) -> XPath2Test | None:
-    """The XPath 2.0 test of an expression, or None when elementpath cannot parse it."""
+def compile_xpath2(
+    expression: str, namespaces: dict[str, str], *, rule_id: str | None = None
+) -> XPath2Test | None:
+    """The XPath 2.0 test of an expression, or None when elementpath cannot parse it.
+
+    With the ``rule_id``, an exact Python form of the rule answers first where one
+    is pinned to this expression (:mod:`validators.native.arithmetic`).
+    """
     try:
-        return XPath2Test(expression, namespaces)
+        return XPath2Test(expression, namespaces, rule_id=rule_id)
     except ElementPathError:
         return None

@@ -76,6 +76,43 @@ def test_native_equals_official_on_every_corpus_document_and_unit_fragment(
     assert len(documents) > 1100 and not differences, list(differences.items())[:10]
 
 
+@pytest.mark.slow
+def test_native_equals_official_when_lists_are_read_by_walking_and_passed_in_slices(
+    documents, rules, monkeypatch
+):
+    # Long lists (over LONGEST_LIST) are read as /descendant::name and $egw_nodes is
+    # passed in slices: with tiny limits, every corpus document takes those paths.
+    from validators.native import index
+
+    monkeypatch.setattr(index, "LONGEST_LIST", 2)
+    monkeypatch.setattr(index, "SLICE", 3)
+    differences = {}
+    for name, data in documents[::3]:
+        official = restrict(official_findings(data), rules.rule_ids)
+        ours = native_findings(data, rules.program, rules.official.namespaces)
+        if official != ours:
+            differences[name] = sorted(disagreeing_rules(official, ours))
+    assert not differences, list(differences.items())[:10]
+
+
+@pytest.mark.slow
+def test_native_equals_official_on_a_long_invoice_with_errors(rules):
+    from bench.synthetic import invoice_with_lines
+    from schemas import ubl
+
+    root = etree.fromstring(ubl.render(invoice_with_lines(1300)))
+    ns = {"cac": CAC, "cbc": CBC}
+    lines = root.findall(f"{{{CAC}}}InvoiceLine")
+    lines[7].find(f"{{{CBC}}}LineExtensionAmount").text = "1.005"
+    lines[900].find(f"{{{CAC}}}Item/{{{CAC}}}ClassifiedTaxCategory/{{{CBC}}}ID").text = " Z"
+    lines[1200].find(f"{{{CAC}}}Item/{{{CAC}}}ClassifiedTaxCategory/{{{CBC}}}Percent").text = "7"
+    root.xpath("cac:LegalMonetaryTotal/cbc:PayableAmount", namespaces=ns)[0].text = "-0.00"
+    data = etree.tostring(root)
+    official = restrict(official_findings(data), rules.rule_ids)
+    assert official  # the errors are seen
+    assert official == native_findings(data, rules.program, rules.official.namespaces)
+
+
 def test_native_validate_reports_official_ids_messages_and_locations(documents):
     from tests.corpus.vefa import read_folder
 
@@ -100,7 +137,7 @@ def test_native_validate_refuses_what_it_does_not_cover():
     with pytest.raises(UnsupportedDocument, match="no native rules"):
         native.validate(
             b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>",
-            profile="peppol-bis-3",
+            profile="xrechnung-3",
         )
     with pytest.raises(UnsupportedDocument, match="UBL Invoice and CreditNote only"):
         native.validate(b"<a/>")
@@ -109,6 +146,7 @@ def test_native_validate_refuses_what_it_does_not_cover():
 # -- mutation fuzzing ---------------------------------------------------------------------
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 
 CODES = [
     "S",
@@ -174,6 +212,12 @@ CODES = [
     "9999",
     "VAT",
     "vat",
+    "Vat",
+    " VAT ",
+    "V AT",
+    " S ",
+    "s",
+    "S\t",
     "GST",
     "application/pdf",
     "image/png",
@@ -201,10 +245,41 @@ AMOUNTS = st.one_of(
             "7.5",
             "",
             " 12 ",
+            # the edges of the exact Decimal forms (validators.native.arithmetic)
+            "+3",
+            ".5",
+            "5.",
+            "1e1",
+            "-2.5",
+            "2.5",
+            "0.005",
+            "99.995",
+            "0.1234567891",
+            "0.12345678912",
+            "12345678901234567890",
+            "123456789012345678901",
+            "\n 19.00\t",
+            "1 000",
+            "NaN",
+            "INF",
         ]
     ),
 )
-DATES = st.sampled_from(["2026-01-01", "2026-12-31", "2017-11-13", "1999-02-28", "2030-06-15"])
+DATES = st.sampled_from(
+    [
+        "2026-01-01",
+        "2026-12-31",
+        "2017-11-13",
+        "1999-02-28",
+        "2030-06-15",
+        " 2026-06-15 ",
+        "2026-02-30",
+        "2026-01-01Z",
+        "2026-01-01+01:00",
+        "0000-01-01",
+        "26-01-01",
+    ]
+)
 TEXTS = st.sampled_from(
     ["", " ", "X", "1", "123456", "DE123456789", "NO999999999MVA", "VAT", "  abc  "]
 )
@@ -270,7 +345,8 @@ def mutate(root, donors, kind, pick, value):
         if target is not None:
             indicator = target.find(f"{{{CBC}}}ChargeIndicator")
             if pick % 3 == 0 and indicator is not None:
-                indicator.text = "true" if (indicator.text or "").strip() == "false" else "false"
+                spellings = ["true", "false", "1", "0", " true ", "TRUE"]
+                indicator.text = spellings[(pick // 3) % len(spellings)]
             elif pick % 3 == 1:
                 target.getparent().remove(target)
             else:

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from bench.synthetic import invoice_with_lines
 from schemas import ubl
 from schemas.model import InvoiceDraft
 from tax_rules import complete_with_trace
@@ -55,10 +56,23 @@ def test_setting_official_and_uncovered_profiles_go_to_saxon(rendered):
     assert (
         judge.validate_rendered(rendered, profile="en16931", engine="official").engine == "official"
     )
-    # Peppol adds a rule set with no native rules: the whole document goes to Saxon.
-    peppol = judge.validate_rendered(rendered, profile="peppol-bis-3")
-    assert peppol.engine == "official"
-    assert {s.stage for s in peppol.results} >= {"en16931", "peppol"}
+    # XRechnung's stage merges two rule sets: no native form of it, so the report is mixed.
+    xrechnung = judge.validate_rendered(rendered, profile="xrechnung-3")
+    assert xrechnung.engine == "mixed"
+    assert _keys(xrechnung) == _keys(validate(rendered, profile="xrechnung-3"))
+
+
+def test_peppol_is_judged_mixed_en16931_natively_and_peppol_by_saxon(rendered):
+    # The native Peppol rules are proven but slower than Saxon's: not wired into the draft path.
+    mixed = judge.validate_rendered(rendered, profile="peppol-bis-3")
+    official = validate(rendered, profile="peppol-bis-3")
+    assert (mixed.engine, official.engine) == ("mixed", "official")
+    assert [r.stage for r in mixed.results] == [r.stage for r in official.results]
+    by_stage = {r.stage: r for r in mixed.results}
+    assert by_stage["en16931"].detail.startswith("complete: all 979 rules ran natively")
+    assert not (by_stage["peppol"].detail or "").startswith("complete")
+    assert _keys(mixed) == _keys(official)
+    assert mixed.valid == official.valid
 
 
 def test_an_xpath2_dynamic_error_hands_the_document_to_saxon(rendered, monkeypatch):
@@ -82,3 +96,23 @@ def test_a_schema_invalid_draft_gets_the_official_runners_stage_outcomes(rendere
     ]
     assert native.results[0].outcome != "valid"  # the XSD stage found the unknown element
     assert _keys(native) == _keys(official)
+
+
+def test_documents_over_the_line_limit_go_to_saxon(monkeypatch):
+    # Past a few hundred lines Saxon is the cheaper judge (see NATIVE_MAX_LINES).
+    monkeypatch.setattr(judge, "NATIVE_MAX_LINES", 3)
+    at_limit = judge.validate_rendered(ubl.render(invoice_with_lines(3)), profile="en16931")
+    over = judge.validate_rendered(ubl.render(invoice_with_lines(4)), profile="en16931")
+    assert (at_limit.engine, over.engine) == ("native", "official")
+    assert at_limit.valid and over.valid
+
+
+def test_a_defect_in_the_native_engine_hands_the_draft_to_saxon(rendered, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise LookupError("a value from the document: Jane Doe")
+
+    monkeypatch.setattr(judge, "run_stage", broken)
+    with caplog.at_level("ERROR", logger="egw.validation.native"):
+        report = judge.validate_rendered(rendered, profile="en16931")
+    assert report.engine == "official" and report.valid
+    assert "LookupError" in caplog.text and "Jane Doe" not in caplog.text
