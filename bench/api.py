@@ -55,9 +55,14 @@ CLIENT_CORE = 0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def ten_line_draft(index: int, run: str, *, numbered_by_gateway: bool = False) -> bytes:
+def ten_line_draft(
+    index: int, run: str, *, numbered_by_gateway: bool = False, profile: str = "en16931"
+) -> bytes:
     """A 10-line draft; ``numbered_by_gateway``: without BT-1, so the tenant's series numbers it."""
-    draft = api_draft(None if numbered_by_gateway else f"BENCH-{run}-{index}")
+    draft = api_draft(None if numbered_by_gateway else f"BENCH-{run}-{index}", profile=profile)
+    if profile == "peppol-bis-3":  # Peppol's German rules (DE-R-005..007) want a seller contact
+        contact = {"name": "Accounts", "phone": "+49 30 1234", "email": "ar@seller.example"}
+        draft["seller"] = {**draft["seller"], "contact": contact}
     line = draft["lines"][0]
     draft["lines"] = [
         {**line, "id": str(i), "name": f"Article {i}", "quantity": f"{i}.5"} for i in range(1, 11)
@@ -82,13 +87,20 @@ class Server:
 
 
 def start_pinned_server(
-    data_dir: Path, database_url: str | None, *, loop: str = "auto", http: str = "auto"
+    data_dir: Path,
+    database_url: str | None,
+    *,
+    loop: str = "auto",
+    http: str = "auto",
+    engine: str | None = None,
 ) -> Server:
     """Initialises a data dir and starts one uvicorn worker pinned to SERVER_CORE.
 
     ``loop`` and ``http`` go to uvicorn (``auto``: uvloop and httptools when installed).
     """
     env = {**os.environ, "EGW_DATA_DIR": str(data_dir)}
+    if engine:
+        env["EGW_VALIDATION_ENGINE"] = engine
     if database_url:
         env["EGW_DATABASE_URL"] = database_url
     init = subprocess.run(
@@ -165,6 +177,7 @@ class Plan:
     warmup: int = 20
     numbered_by_gateway: bool = False  # drafts without a number: the gap-free series
     idempotency_keys: bool = False  # every request with its own Idempotency-Key, as ERPs send
+    profile: str = "en16931"
 
 
 @dataclass
@@ -195,7 +208,9 @@ def generate(plan: Plan) -> Result:
 
     def record(client: httpx.Client, scheduled: float) -> None:
         index = next(counter)
-        body = ten_line_draft(index, plan.run, numbered_by_gateway=plan.numbered_by_gateway)
+        body = ten_line_draft(
+            index, plan.run, numbered_by_gateway=plan.numbered_by_gateway, profile=plan.profile
+        )
         headers = {"Idempotency-Key": f"{plan.run}-{index}"} if plan.idempotency_keys else {}
         try:
             status = client.post("/v1/invoices", content=body, headers=headers).status_code
@@ -314,7 +329,9 @@ def bench_database(database: str, args: argparse.Namespace) -> None:
     url = fresh_postgres_database() if database == "postgresql" else None
     try:
         with tempfile.TemporaryDirectory() as folder:
-            server = start_pinned_server(Path(folder) / "data", url, loop=args.loop, http=args.http)
+            server = start_pinned_server(
+                Path(folder) / "data", url, loop=args.loop, http=args.http, engine=args.engine
+            )
             try:
                 run_id = 0
                 closed_rate = 0.0
@@ -331,6 +348,7 @@ def bench_database(database: str, args: argparse.Namespace) -> None:
                             requests=args.requests,
                             numbered_by_gateway=args.numbering == "gateway",
                             idempotency_keys=args.idempotency_keys,
+                            profile=args.profile,
                         )
                         result = run_generator(plan)
                         closed_rate = max(closed_rate, len(result.latencies) / result.elapsed)
@@ -350,6 +368,7 @@ def bench_database(database: str, args: argparse.Namespace) -> None:
                             seconds=args.seconds,
                             numbered_by_gateway=args.numbering == "gateway",
                             idempotency_keys=args.idempotency_keys,
+                            profile=args.profile,
                         )
                         result = run_generator(plan)
                         print(describe(f"{database} open", result, offered=rate), flush=True)
@@ -392,6 +411,10 @@ def main() -> None:
     parser.add_argument(
         "--idempotency-keys", action="store_true", help="send an Idempotency-Key with every draft"
     )
+    parser.add_argument("--profile", choices=("en16931", "peppol-bis-3"), default="en16931")
+    parser.add_argument(
+        "--engine", choices=("auto", "official"), default=None, help="EGW_VALIDATION_ENGINE"
+    )
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
     args = parser.parse_args()
@@ -400,6 +423,7 @@ def main() -> None:
     print(
         f"server: one uvicorn worker on core {SERVER_CORE}; generator: own process on core {CLIENT_CORE}; "
         "10-line drafts, keep-alive; latency from scheduled arrival in open loop; "
+        f"profile {args.profile}, engine {args.engine or 'default'}; "
         f"uvicorn --loop {args.loop} ({_installed('uvloop')}) --http {args.http} ({_installed('httptools')})"
     )
     for database in ("sqlite", "postgresql") if args.db == "both" else (args.db,):

@@ -90,7 +90,8 @@ def to_public(
         return public_view(record, content, [], personal=personal)
     report = _stored_report(archive, session, record)
     public = public_view(record, content, _tax_warnings(report), personal=personal)
-    public.engine = "native" if report.get("engine") == "native" else "official"
+    engine = report.get("engine")
+    public.engine = engine if engine in ("native", "mixed") else "official"
     return public
 
 

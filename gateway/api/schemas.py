@@ -118,10 +118,11 @@ class InvoicePublic(BaseModel):
         default_factory=list,
         description="Allowed by EN 16931 but worth a look (e.g. a negative quantity on a commercial invoice)",
     )
-    engine: Literal["native", "official"] | None = Field(
+    engine: Literal["native", "official", "mixed"] | None = Field(
         default=None,
         description="Who ran the Schematron rules when the invoice was stored: the native "
-        "rules or the official engine (Saxon), as its stored report says; null in list views",
+        "rules, the official engine (Saxon), or both (mixed: native for the rule sets they "
+        "cover completely, Saxon for the rest), as its stored report says; null in list views",
     )
 
 

@@ -53,6 +53,29 @@ def test_a_natively_judged_draft_says_so_and_is_audited_by_saxon(auto):
     assert ready["official_audit"]["disagreements"] == 0
 
 
+def test_a_peppol_draft_is_judged_mixed_and_audited_by_saxon(auto):
+    client, erp, app = auto
+    draft = api_draft("ENG-P", profile="peppol-bis-3")
+    # Peppol's German rules (DE-R-005..007) want the seller's contact.
+    contact = {"name": "Accounts", "phone": "+49 30 1234", "email": "ar@seller.example"}
+    draft["seller"] = {**draft["seller"], "contact": contact}
+    created = client.post("/v1/invoices", json=draft, headers=erp)
+    assert created.status_code == 201, created.text
+    # EN 16931 rules natively, the Peppol rules in Saxon: both named in the report.
+    assert created.json()["engine"] == "mixed"
+    report = client.get(f"/v1/invoices/{created.json()['id']}/report", headers=erp).json()
+    assert report["engine"] == "mixed" and report["valid"]
+    assert [r["name"] for r in report["rule_sets"]] == [
+        "ubl-invoice-xsd",
+        "en16931-ubl-xslt",
+        "peppol-ubl-sch",
+    ]
+    audit = app.state.pipeline.official_audit
+    audit.drain()
+    ready = client.get("/readyz").json()["official_audit"]
+    assert (ready["checked"], ready["disagreements"]) == (1, 0)
+
+
 def test_a_planted_disagreement_is_stored_as_an_audit_event(auto, monkeypatch):
     client, erp, app = auto
     real_run = native.run
