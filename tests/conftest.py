@@ -83,8 +83,28 @@ def migrate_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigrateOn
 
 
 @pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """One PostgreSQL database per test process, shared by every package (tests/api/conftest.py)."""
+    from tests.api.conftest import session_postgres_database
+
+    yield from session_postgres_database()
+
+
+@pytest.fixture(scope="session")
 def gateway_seeds(tmp_path_factory: pytest.TempPathFactory) -> Seeds:
     """Data directories with two tenants and their keys, built once, copied per test."""
     from tests.db_template import Seeds
 
     return Seeds(tmp_path_factory.mktemp("seeds"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pdf_memo() -> Iterator[object]:
+    """Each invoice is printed to PDF once per process (see tests/pdf_memo.py)."""
+    from tests.pdf_memo import install, memo_enabled
+
+    if not memo_enabled():
+        yield None
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        yield install(patch)

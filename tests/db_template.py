@@ -158,6 +158,20 @@ class SeededGateway:
         finally:
             engine.dispose()
 
+    def restore_sqlite_rows(self, path: Path) -> None:
+        """Empties the data tables of a copy of the seeded SQLite file and puts the seed's rows back."""
+        connection = sqlite3.connect(path)
+        try:
+            connection.execute("ATTACH DATABASE ? AS seed", (str(self.data_dir / "gateway.db"),))
+            with connection:  # one transaction: a reader sees the old rows or the seed
+                tables = data_tables()
+                for table in reversed(tables):
+                    connection.execute(f"DELETE FROM main.{table}")
+                for table in tables:
+                    connection.execute(f"INSERT INTO main.{table} SELECT * FROM seed.{table}")
+        finally:
+            connection.close()
+
 
 def data_tables() -> tuple[str, ...]:
     """The gateway's tables, each after the tables it refers to."""

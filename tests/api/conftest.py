@@ -60,9 +60,13 @@ def create_test_database(admin: Connection, name: str) -> None:
     admin.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+def session_postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards.
+
+    The ``postgres_database`` fixture of tests/conftest.py yields it, once per test process for
+    every package: a database of its own per package meant its own Alembic migration and seed
+    (seconds each) and its own DROP at the end.
+    """
     require_postgres()
     name = f"egw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -205,6 +209,47 @@ def open_gateway(
 def gateway(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Gateway]:
     """The app on the chosen database; PostgreSQL tables are emptied after each test."""
     yield from open_gateway(backend, tmp_path / "data", request)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def module_gateway(
+    module_backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
+    """One app per test module and database (see ``shared_gateway``)."""
+    yield from open_gateway(module_backend, tmp_path_factory.mktemp("shared") / "data", request)
+
+
+@pytest.fixture
+def shared_gateway(
+    module_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Gateway]:
+    """The module's app, shared by tests that only read or are refused; reset to the seed first.
+
+    A new app costs about 80 ms of CPU (FastAPI builds each route's dependencies on the first
+    request to it), more than most of these tests themselves. Before each test the data tables
+    go back to the seeded tenants and keys (refused drafts are recorded as submissions too). A
+    test that stores invoices, changes keys or settings, or reads the archive's caches takes
+    ``gateway``: the app's in-memory state (key cache, proof trees) is not reset. With
+    ``EGW_TEST_TEMPLATES=off`` every test gets an app of its own.
+    """
+    if not templates_enabled():
+        yield from open_gateway(module_backend, tmp_path / "data", request)
+        return
+    gateway: Gateway = request.getfixturevalue("module_gateway")
+    settings = gateway.app.state.settings  # type: ignore[attr-defined]
+    url = settings.database_url
+    seed = request.getfixturevalue("gateway_seeds").get(url, TABLES)
+    if url is None:
+        seed.restore_sqlite_rows(settings.data_dir / "gateway.db")
+    else:
+        seed.restore_rows(url, TABLES)
+    gateway.client.cookies.clear()  # a console session of the test before would carry over
+    yield gateway
 
 
 def bootstrap_keys(data_dir: Path) -> dict[str, str]:

@@ -42,10 +42,10 @@ def test_only_a_platform_key_creates_tenants(gateway):
     assert gateway.client.get("/v1/admin/keys", headers=gateway.platform).status_code == 403
 
 
-def test_a_tenant_admin_cannot_mint_a_platform_key(gateway):
-    response = _key(gateway, gateway.admin, roles=["platform"])
+def test_a_tenant_admin_cannot_mint_a_platform_key(shared_gateway):
+    response = _key(shared_gateway, shared_gateway.admin, roles=["platform"])
     assert response.status_code == 403
-    assert _events(gateway, "key.create")[-1].detail.startswith("roles erp")  # nothing new
+    assert _events(shared_gateway, "key.create")[-1].detail.startswith("roles erp")  # nothing new
 
 
 @pytest.mark.parametrize(
@@ -56,11 +56,11 @@ def test_a_tenant_admin_cannot_mint_a_platform_key(gateway):
         (timedelta(days=91), "key.auditor-expiry-too-far"),
     ],
 )
-def test_auditor_keys_are_time_boxed(gateway, expires, field_rule):
+def test_auditor_keys_are_time_boxed(shared_gateway, expires, field_rule):
     body = {"roles": ["auditor"]}
     if expires is not None:
         body["expires_at"] = _iso(expires)
-    response = _key(gateway, gateway.admin, **body)
+    response = _key(shared_gateway, shared_gateway.admin, **body)
     assert response.status_code == 422, response.text
     problem = response.json()["problems"][0]
     assert (problem["field"], problem["rule"]) == ("expires_at", field_rule)
@@ -79,8 +79,10 @@ def test_auditor_key_within_the_maximum_and_a_configured_maximum(gateway):
     assert "10 days" in too_far.json()["problems"][0]["message"]
 
 
-def test_no_key_expires_in_the_past(gateway):
-    response = _key(gateway, gateway.admin, roles=["erp"], expires_at=_iso(timedelta(minutes=-1)))
+def test_no_key_expires_in_the_past(shared_gateway):
+    response = _key(
+        shared_gateway, shared_gateway.admin, roles=["erp"], expires_at=_iso(timedelta(minutes=-1))
+    )
     assert response.status_code == 422
     assert response.json()["problems"][0]["field"] == "expires_at"
 

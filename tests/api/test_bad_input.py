@@ -19,80 +19,86 @@ def _problem(response, status):
     return response.json()
 
 
-def test_malformed_json(gateway):
+def test_malformed_json(shared_gateway):
     body = _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/invoices",
             content=b"{not json",
-            headers={**gateway.erp, "Content-Type": "application/json"},
+            headers={**shared_gateway.erp, "Content-Type": "application/json"},
         ),
         422,
     )
     assert body["problems"]
 
 
-def test_unknown_field_is_named(gateway):
+def test_unknown_field_is_named(shared_gateway):
     draft = api_draft()
     draft["lines"][0]["colour"] = "red"
-    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp), 422)
+    body = _problem(
+        shared_gateway.client.post("/v1/invoices", json=draft, headers=shared_gateway.erp), 422
+    )
     assert any(p["field"] == "lines.0.colour" for p in body["problems"])
 
 
-def test_wrong_types_are_named(gateway):
+def test_wrong_types_are_named(shared_gateway):
     draft = api_draft()
     draft["issue_date"] = "yesterday"
     draft["lines"][0]["quantity"] = [1]
-    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp), 422)
+    body = _problem(
+        shared_gateway.client.post("/v1/invoices", json=draft, headers=shared_gateway.erp), 422
+    )
     fields = {p["field"] for p in body["problems"]}
     assert {"issue_date", "lines.0.quantity"} <= fields
 
 
-def test_huge_body_is_413(gateway):
+def test_huge_body_is_413(shared_gateway):
     huge = b"<Invoice>" + b" " * (26 * 1024 * 1024) + b"</Invoice>"
     _problem(
-        gateway.client.post(
-            "/v1/validate", content=huge, headers={**gateway.erp, "Content-Type": "application/xml"}
+        shared_gateway.client.post(
+            "/v1/validate",
+            content=huge,
+            headers={**shared_gateway.erp, "Content-Type": "application/xml"},
         ),
         413,
     )
 
 
-def test_xxe_upload_is_refused(gateway):
+def test_xxe_upload_is_refused(shared_gateway):
     for path in ("/v1/invoices/xml", "/v1/validate"):
         body = _problem(
-            gateway.client.post(
-                path, content=XXE, headers={**gateway.erp, "Content-Type": "application/xml"}
+            shared_gateway.client.post(
+                path, content=XXE, headers={**shared_gateway.erp, "Content-Type": "application/xml"}
             ),
             400,
         )
         assert body["problems"][0]["rule"] == "xml.dtd-forbidden"
 
 
-def test_wrong_content_type_is_415(gateway):
+def test_wrong_content_type_is_415(shared_gateway):
     _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/invoices",
             content=json.dumps(api_draft()),
-            headers={**gateway.erp, "Content-Type": "text/plain"},
+            headers={**shared_gateway.erp, "Content-Type": "text/plain"},
         ),
         415,
     )
     _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/invoices/xml",
             content=b"<a/>",
-            headers={**gateway.erp, "Content-Type": "application/json"},
+            headers={**shared_gateway.erp, "Content-Type": "application/json"},
         ),
         415,
     )
 
 
-def test_unknown_root_element_is_422(gateway):
+def test_unknown_root_element_is_422(shared_gateway):
     body = _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/invoices/xml",
             content=b"<Order xmlns='urn:x'/>",
-            headers={**gateway.erp, "Content-Type": "application/xml"},
+            headers={**shared_gateway.erp, "Content-Type": "application/xml"},
         ),
         422,
     )

@@ -30,23 +30,25 @@ def _fields(body):
     "path",
     [("seller", "name"), ("lines", 0, "name"), ("buyer", "address", "city"), ("number",)],
 )
-def test_control_characters_are_422_naming_the_field(gateway, character, path):
+def test_control_characters_are_422_naming_the_field(shared_gateway, character, path):
     draft = api_draft(f"CTRL-{ord(character)}")
     target = draft
     for step in path[:-1]:
         target = target[step]
     target[path[-1]] = "A" + character + "B"
     body = _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/invoices",
             content=json.dumps(draft).encode(),
-            headers={**gateway.erp, "Content-Type": "application/json"},
+            headers={**shared_gateway.erp, "Content-Type": "application/json"},
         )
     )
     field = ".".join(str(p) for p in path)
     assert field in _fields(body)
     assert f"U+{ord(character):04X}" in json.dumps(body)
-    assert gateway.client.get("/v1/invoices", headers=gateway.erp).json()["data"] == []
+    assert (
+        shared_gateway.client.get("/v1/invoices", headers=shared_gateway.erp).json()["data"] == []
+    )
 
 
 def test_tab_and_newline_stay_allowed(gateway):
@@ -55,53 +57,57 @@ def test_tab_and_newline_stay_allowed(gateway):
     assert response.status_code == 201, response.text[:300]
 
 
-def test_control_character_in_a_query_or_path_parameter(gateway):
-    body = _problem(gateway.client.get("/v1/invoices?number=A%00B", headers=gateway.erp))
+def test_control_character_in_a_query_or_path_parameter(shared_gateway):
+    body = _problem(
+        shared_gateway.client.get("/v1/invoices?number=A%00B", headers=shared_gateway.erp)
+    )
     assert "query.number" in _fields(body)
-    body = _problem(gateway.client.get("/v1/invoices/A%00B", headers=gateway.erp))
+    body = _problem(shared_gateway.client.get("/v1/invoices/A%00B", headers=shared_gateway.erp))
     assert "path.invoice_id" in _fields(body)
 
 
 @pytest.mark.parametrize("quantity", ["1e999999999", "-1e999999999", 1e308, "1E+15"])
-def test_huge_quantity_is_422(gateway, quantity):
+def test_huge_quantity_is_422(shared_gateway, quantity):
     draft = api_draft("HUGE-1")
     draft["lines"][0]["quantity"] = quantity
-    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp))
+    body = _problem(
+        shared_gateway.client.post("/v1/invoices", json=draft, headers=shared_gateway.erp)
+    )
     assert "lines.0.quantity" in _fields(body)
 
 
-def test_duplicate_json_keys_are_422(gateway):
+def test_duplicate_json_keys_are_422(shared_gateway):
     raw = json.dumps(api_draft("DUP-1"))
     raw = raw.replace('"number": "DUP-1"', '"number": "DUP-1", "number": "DUP-2"')
     nested = raw.replace('"city": "Berlin"', '"city": "Berlin", "city": "Munich"')
     for content, field in ((raw, "number"), (nested, "seller.address.city")):
         body = _problem(
-            gateway.client.post(
+            shared_gateway.client.post(
                 "/v1/invoices",
                 content=content.encode(),
-                headers={**gateway.erp, "Content-Type": "application/json"},
+                headers={**shared_gateway.erp, "Content-Type": "application/json"},
             )
         )
         assert field in _fields(body), body
         assert any(p["rule"] == "duplicate_key" for p in body["problems"])
     # Other JSON bodies too.
     body = _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/admin/keys",
             content=b'{"name": "a", "roles": ["erp"], "roles": ["admin"]}',
-            headers={**gateway.admin, "Content-Type": "application/json"},
+            headers={**shared_gateway.admin, "Content-Type": "application/json"},
         )
     )
     assert "roles" in _fields(body)
 
 
 @pytest.mark.parametrize("expires_at", ["2030-01-01T00:00:00", "2030-01-01", "tomorrow"])
-def test_expires_at_without_time_zone_is_422(gateway, expires_at):
+def test_expires_at_without_time_zone_is_422(shared_gateway, expires_at):
     body = _problem(
-        gateway.client.post(
+        shared_gateway.client.post(
             "/v1/admin/keys",
             json={"name": "audit", "roles": ["auditor"], "expires_at": expires_at},
-            headers=gateway.admin,
+            headers=shared_gateway.admin,
         )
     )
     assert "expires_at" in _fields(body)
@@ -112,7 +118,7 @@ def test_expires_at_without_time_zone_is_422(gateway, expires_at):
     "field",
     ["number", "seller.vat_id", "seller.legal_id.value", "buyer.vat_id", "buyer.legal_id.value"],
 )
-def test_values_longer_than_their_column_are_422_on_both_databases(gateway, field):
+def test_values_longer_than_their_column_are_422_on_both_databases(shared_gateway, field):
     draft = api_draft("LONG-1")
     long_value = "DE" + "1" * 248
     if field == "number":
@@ -123,10 +129,14 @@ def test_values_longer_than_their_column_are_422_on_both_databases(gateway, fiel
             draft[party]["legal_id"] = {"value": long_value}
         else:
             draft[party]["vat_id"] = long_value
-    body = _problem(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp))
+    body = _problem(
+        shared_gateway.client.post("/v1/invoices", json=draft, headers=shared_gateway.erp)
+    )
     assert field in _fields(body), body
     assert "at most 200" in json.dumps(body)
-    assert gateway.client.get("/v1/invoices", headers=gateway.erp).json()["data"] == []
+    assert (
+        shared_gateway.client.get("/v1/invoices", headers=shared_gateway.erp).json()["data"] == []
+    )
 
 
 def test_a_value_exactly_at_the_column_width_is_stored(gateway):

@@ -207,26 +207,28 @@ def test_numbering_assigns_gap_free_numbers(gateway):
     )
 
 
-def test_validate_endpoint_stores_nothing(gateway, corpus_dir):
+def test_validate_endpoint_stores_nothing(shared_gateway, corpus_dir):
     source = (CORPUS_DIR / "ubl" / "valid" / "ce-ubl-tc434-example1.xml").read_bytes()
-    headers = {**gateway.erp, "Content-Type": "application/xml"}
-    report = gateway.client.post("/v1/validate", content=source, headers=headers)
+    headers = {**shared_gateway.erp, "Content-Type": "application/xml"}
+    report = shared_gateway.client.post("/v1/validate", content=source, headers=headers)
     assert report.status_code == 200 and report.json()["valid"] is True
     broken = source.replace(b"<cbc:DocumentCurrencyCode>EUR", b"<cbc:DocumentCurrencyCode>EUX")
-    report = gateway.client.post("/v1/validate", content=broken, headers=headers)
+    report = shared_gateway.client.post("/v1/validate", content=broken, headers=headers)
     assert report.json()["valid"] is False and "BR-CL-04" in {
         f["rule_id"] for f in report.json()["findings"]
     }
-    svrl = gateway.client.post(
+    svrl = shared_gateway.client.post(
         "/v1/validate", content=broken, headers={**headers, "Accept": "application/svrl+xml"}
     )
     assert b"BR-CL-04" in svrl.content
-    assert gateway.client.get("/v1/invoices", headers=gateway.erp).json()["data"] == []
+    assert (
+        shared_gateway.client.get("/v1/invoices", headers=shared_gateway.erp).json()["data"] == []
+    )
 
 
-def test_health(gateway):
-    assert gateway.client.get("/healthz").json() == {"status": "ok"}
-    ready = gateway.client.get("/readyz")
+def test_health(shared_gateway):
+    assert shared_gateway.client.get("/healthz").json() == {"status": "ok"}
+    ready = shared_gateway.client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "blobs": "ok"}
 
 

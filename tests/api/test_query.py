@@ -15,22 +15,27 @@ def _problem_fields(response):
     return {p["field"]: p for p in response.json()["problems"]}
 
 
-def test_unknown_status_is_422(gateway):
-    fields = _problem_fields(gateway.client.get("/v1/invoices?status=acepted", headers=gateway.erp))
+def test_unknown_status_is_422(shared_gateway):
+    fields = _problem_fields(
+        shared_gateway.client.get("/v1/invoices?status=acepted", headers=shared_gateway.erp)
+    )
     assert "query.status" in fields
     assert "accepted" in fields["query.status"]["message"]
     assert (
-        gateway.client.get("/v1/invoices?status=accepted", headers=gateway.erp).status_code == 200
+        shared_gateway.client.get(
+            "/v1/invoices?status=accepted", headers=shared_gateway.erp
+        ).status_code
+        == 200
     )
 
 
 @pytest.mark.parametrize(
     "cursor", ["abc", "01ZZZZZZZZZZZZZZZZZZZZZZZ", "01zzzzzzzzzzzzzzzzzzzzzzzz", "'; DROP"]
 )
-def test_malformed_cursor_is_422(gateway, cursor):
+def test_malformed_cursor_is_422(shared_gateway, cursor):
     for path in ("/v1/invoices", "/v1/submissions"):
         fields = _problem_fields(
-            gateway.client.get(path, params={"cursor": cursor}, headers=gateway.erp)
+            shared_gateway.client.get(path, params={"cursor": cursor}, headers=shared_gateway.erp)
         )
         assert "next_cursor" in fields["query.cursor"]["message"]
 
@@ -55,16 +60,18 @@ def test_cursor_pages_through_everything(gateway):
 
 
 @pytest.mark.parametrize("name", ["issued_from", "issued_to"])
-def test_date_filters_state_the_expected_format(gateway, name):
+def test_date_filters_state_the_expected_format(shared_gateway, name):
     fields = _problem_fields(
-        gateway.client.get(f"/v1/invoices?{name}=01.11.2026", headers=gateway.erp)
+        shared_gateway.client.get(f"/v1/invoices?{name}=01.11.2026", headers=shared_gateway.erp)
     )
     assert "YYYY-MM-DD" in fields[f"query.{name}"]["message"]
 
 
-def test_draft_date_fields_state_the_expected_format(gateway):
+def test_draft_date_fields_state_the_expected_format(shared_gateway):
     draft = api_draft("DATE-1", issue_date="1/11/2026", due_date="2026-13-01")
-    fields = _problem_fields(gateway.client.post("/v1/invoices", json=draft, headers=gateway.erp))
+    fields = _problem_fields(
+        shared_gateway.client.post("/v1/invoices", json=draft, headers=shared_gateway.erp)
+    )
     assert "YYYY-MM-DD" in fields["issue_date"]["message"]
     assert "YYYY-MM-DD" in fields["due_date"]["message"]
 

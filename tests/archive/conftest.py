@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import backend, gateway, postgres_database  # noqa: F401
+from tests.api.conftest import backend, gateway  # noqa: F401

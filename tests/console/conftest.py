@@ -1,3 +1,9 @@
 """Console fixtures: the API apps (SQLite and PostgreSQL, two tenants)."""
 
-from tests.api.conftest import backend, gateway, postgres_database  # noqa: F401
+from tests.api.conftest import (  # noqa: F401
+    backend,
+    gateway,
+    module_backend,
+    module_gateway,
+    shared_gateway,
+)

@@ -6,52 +6,55 @@ import csv
 import io
 import time
 
+import itsdangerous.timed
 from fastapi.testclient import TestClient
 
 from gateway.console.session import COOKIE
 from tests.console.helpers import csrf_of, key_with_roles, seed, sign_in
 
 
-def test_pages_need_a_session(gateway):
+def test_pages_need_a_session(shared_gateway):
     for path in ("/console", "/console/invoices", "/console/invoices.csv"):
-        response = gateway.client.get(path, follow_redirects=False)
+        response = shared_gateway.client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == "/console/login"
 
 
-def test_sign_in_sets_a_strict_http_only_cookie(gateway):
-    form = gateway.client.get("/console/login")
-    response = gateway.client.post(
+def test_sign_in_sets_a_strict_http_only_cookie(shared_gateway):
+    form = shared_gateway.client.get("/console/login")
+    response = shared_gateway.client.post(
         "/console/login",
-        data={"api_key": gateway.erp_key, "csrf": csrf_of(form.text)},
+        data={"api_key": shared_gateway.erp_key, "csrf": csrf_of(form.text)},
         follow_redirects=False,
     )
     assert response.status_code == 303
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and COOKIE in v)
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
     assert "Secure" not in cookie  # plain HTTP here; set behind TLS
-    assert gateway.erp_key not in cookie  # the key itself is never kept
+    assert shared_gateway.erp_key not in cookie  # the key itself is never kept
 
 
-def test_secure_cookie_over_https(gateway):
-    client = TestClient(gateway.app, base_url="https://testserver")
+def test_secure_cookie_over_https(shared_gateway):
+    client = TestClient(shared_gateway.app, base_url="https://testserver")
     form = client.get("/console/login")
     response = client.post(
         "/console/login",
-        data={"api_key": gateway.erp_key, "csrf": csrf_of(form.text)},
+        data={"api_key": shared_gateway.erp_key, "csrf": csrf_of(form.text)},
         follow_redirects=False,
     )
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and COOKIE in v)
     assert "Secure" in cookie
 
 
-def test_wrong_key_and_missing_login_token(gateway):
-    form = gateway.client.get("/console/login")
-    wrong = gateway.client.post(
+def test_wrong_key_and_missing_login_token(shared_gateway):
+    form = shared_gateway.client.get("/console/login")
+    wrong = shared_gateway.client.post(
         "/console/login", data={"api_key": "egw_nope", "csrf": csrf_of(form.text)}
     )
     assert wrong.status_code == 401 and "Unknown, revoked or expired API key" in wrong.text
     assert "egw_nope" not in wrong.text
-    no_token = gateway.client.post("/console/login", data={"api_key": gateway.erp_key})
+    no_token = shared_gateway.client.post(
+        "/console/login", data={"api_key": shared_gateway.erp_key}
+    )
     assert no_token.status_code == 403 and "sign-in form" in no_token.text
 
 
@@ -67,10 +70,23 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(gateway):
     assert replay.get("/console", follow_redirects=False).status_code == 303
 
 
-def test_session_expires(gateway):
-    gateway.app.state.console_sessions.lifetime = 1
+def test_session_expires(gateway, monkeypatch):
+    gateway.app.state.console_sessions.lifetime = 60
     sign_in(gateway.client, gateway.erp_key)
-    time.sleep(2.1)
+    signed_in_at = int(time.time())
+
+    # The server's clock moves on instead of the test sleeping; the cookie (Max-Age 60) stays
+    # in the client's jar, so what ends the session is the server's own age check.
+    def server_clock(seconds_later: int) -> None:
+        monkeypatch.setattr(
+            itsdangerous.timed.TimestampSigner,
+            "get_timestamp",
+            lambda _: signed_in_at + seconds_later,
+        )
+
+    server_clock(59)
+    assert gateway.client.get("/console", follow_redirects=False).status_code == 200
+    server_clock(62)
     assert gateway.client.get("/console", follow_redirects=False).status_code == 303
 
 
@@ -89,9 +105,9 @@ def test_revoked_key_ends_its_session(gateway):
     assert gateway.client.get("/console", follow_redirects=False).status_code == 303
 
 
-def test_cross_site_post_is_refused(gateway):
-    csrf = sign_in(gateway.client, gateway.erp_key)
-    evil = gateway.client.post(
+def test_cross_site_post_is_refused(shared_gateway):
+    csrf = sign_in(shared_gateway.client, shared_gateway.erp_key)
+    evil = shared_gateway.client.post(
         "/console/logout",
         data={"csrf": csrf},
         headers={"Origin": "https://evil.example"},
@@ -161,15 +177,15 @@ def test_search_filters_sort_and_pages(gateway):
     assert seen == sorted(ids, key=lambda n: (float(amounts[n]), ids[n]))
 
 
-def test_bad_filters_are_named_not_500(gateway):
-    sign_in(gateway.client, gateway.erp_key)
-    response = gateway.client.get(
+def test_bad_filters_are_named_not_500(shared_gateway):
+    sign_in(shared_gateway.client, shared_gateway.erp_key)
+    response = shared_gateway.client.get(
         "/console/invoices",
         params={"issued_from": "yesterday", "amount_min": "lots", "cursor": "x"},
     )
     assert response.status_code == 400
     assert "issued_from" in response.text and "amount_min" in response.text
-    export = gateway.client.get("/console/invoices.csv", params={"country": "Germany"})
+    export = shared_gateway.client.get("/console/invoices.csv", params={"country": "Germany"})
     assert export.status_code == 400 and "country" in export.text
 
 

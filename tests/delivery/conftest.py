@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.api.conftest import TABLES, Gateway, open_gateway, postgres_database  # noqa: F401
+from tests.api.conftest import TABLES, Gateway, open_gateway
 
 FAST = {
     "webhook_allow_private": True,

@@ -114,6 +114,9 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(gateway):
 
 def test_a_slow_attempt_keeps_its_lease_while_its_worker_lives(gateway):
     delivery, engine, tenant_id = _setup(gateway)
+    # A shorter lease than the fast queue's 2 s: the test waits one and a half leases. The
+    # heartbeat renews every third of it (0.4 s), so a renewal may be 0.8 s late and still hold.
+    delivery.runner.lease = timedelta(seconds=1.2)
     lease = delivery.runner.lease.total_seconds()
     started = threading.Event()
     release = threading.Event()

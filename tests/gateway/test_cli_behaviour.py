@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def egw(*args: str, env: dict[str, str] | None = None, **kwargs):
+    """Runs ``egw`` in a Python process of its own (for what needs one: pipes, the settings file)."""
     return subprocess.run(
         [sys.executable, "-m", "gateway", *args],
         capture_output=True,
@@ -28,6 +30,34 @@ def egw(*args: str, env: dict[str, str] | None = None, **kwargs):
     )
 
 
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def egw_here(monkeypatch, capsys):
+    """Runs ``egw`` in this process (a new process costs seconds: imports, Saxon, migrations).
+
+    Commands that take ``--data-dir`` write ``EGW_DATA_DIR`` into the environment; setting it
+    through ``monkeypatch`` first puts the old value back after the test.
+    """
+    from gateway.cli import main
+
+    monkeypatch.setenv("EGW_DATA_DIR", "unset-by-the-test")
+    monkeypatch.delenv("EGW_SETTINGS_FILE", raising=False)
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
 @pytest.fixture
 def trust(tmp_path):
     from signing import generate_dev_key
@@ -36,24 +66,25 @@ def trust(tmp_path):
     return tmp_path / "key" / "cert.pem"
 
 
-def test_verify_exits_2_for_an_empty_or_unreadable_file(tmp_path, trust):
+def test_verify_exits_2_for_an_empty_or_unreadable_file(tmp_path, trust, egw_here):
     empty = tmp_path / "empty.xml"
     empty.write_bytes(b"")
-    result = egw("verify", str(empty), "--trust", str(trust))
+    result = egw_here("verify", str(empty), "--trust", str(trust))
     assert result.returncode == 2 and "empty file" in result.stderr
-    result = egw("verify", str(tmp_path / "missing.xml"), "--trust", str(trust))
+    result = egw_here("verify", str(tmp_path / "missing.xml"), "--trust", str(trust))
     assert result.returncode == 2 and "cannot read" in result.stderr
-    result = egw("verify", str(tmp_path), "--trust", str(trust))  # a directory
+    result = egw_here("verify", str(tmp_path), "--trust", str(trust))  # a directory
     assert result.returncode == 2
     signed = tmp_path / "signed.xml"
     signed.write_bytes(b"<x/>")
-    result = egw("verify", str(signed), "--signature", str(empty), "--trust", str(trust))
+    result = egw_here("verify", str(signed), "--signature", str(empty), "--trust", str(trust))
     assert result.returncode == 2 and "empty file" in result.stderr
-    result = egw("verify", str(signed), "--trust", str(trust))
+    result = egw_here("verify", str(signed), "--trust", str(trust))
     assert result.returncode == 1  # readable, but not a signed document: invalid
 
 
-def test_a_closed_pipe_ends_quietly(tmp_path):
+def test_a_closed_pipe_ends_quietly(tmp_path, egw_here):
+    """The smoke test of ``python -m gateway`` in a process of its own (a real pipe, a real exit)."""
     draft = tmp_path / "draft.json"
     draft.write_text(json.dumps(api_draft("PIPE-1")))
     process = subprocess.Popen(
@@ -67,7 +98,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert process.returncode == 141, stderr.decode()
     assert b"Traceback" not in stderr and b"BrokenPipe" not in stderr
     # Whole output when someone reads it.
-    complete = egw("tax", "explain", str(draft))
+    complete = egw_here("tax", "explain", str(draft))
     assert complete.returncode == 0 and complete.stdout
 
 
@@ -132,20 +163,20 @@ def _key_rows(data_dir):
     return keys, events
 
 
-def test_keys_create_makes_a_working_audited_key(tmp_path):
+def test_keys_create_makes_a_working_audited_key(tmp_path, egw_here, caplog):
     from fastapi.testclient import TestClient
 
     from gateway.app import create_app
     from gateway.settings import Settings
 
     data = tmp_path / "data"
-    egw("init", "--data-dir", str(data), check=True)
-    result = egw(
+    assert egw_here("init", "--data-dir", str(data)).returncode == 0
+    result = egw_here(
         "keys", "create", "--data-dir", str(data), "--role", "compliance", "--name", "lost keys"
     )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()
-    assert token.startswith("egw_") and token not in result.stderr
+    assert token.startswith("egw_") and token not in result.stderr + caplog.text
     keys, events = _key_rows(data)
     record = next(k for k in keys if k.name == "lost keys")
     assert record.roles == "compliance"

@@ -13,48 +13,68 @@ import pytest
 from tests.api.conftest import free_port
 
 
-def test_init_writes_the_keys_to_an_owner_only_file_once(tmp_path):
+def egw(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Runs ``egw`` in this process: (exit code, stdout, stderr).
+
+    ``egw init`` writes ``EGW_DATA_DIR`` into the environment of its own process; setting it
+    through ``monkeypatch`` first makes the test put the old value back afterwards.
+    """
+    from gateway.cli import main
+
+    monkeypatch.setenv("EGW_DATA_DIR", "unset-by-the-test")
+    monkeypatch.delenv("EGW_SETTINGS_FILE", raising=False)
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _keys(key_file):
+    return [line for line in key_file.read_text().splitlines() if line.startswith("EGW_")]
+
+
+def test_init_writes_the_keys_to_an_owner_only_file_once(tmp_path, monkeypatch, capsys, caplog):
     env_dir = tmp_path / "data"
-    first = subprocess.run(
-        [sys.executable, "-m", "gateway", "init", "--data-dir", str(env_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code, out, err = egw(monkeypatch, capsys, "init", "--data-dir", str(env_dir))
+    assert code == 0
     key_file = env_dir / "bootstrap-keys.env"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    keys = [line for line in key_file.read_text().splitlines() if line.startswith("EGW_")]
+    keys = _keys(key_file)
     assert [k.split("=")[0] for k in keys] == ["EGW_PLATFORM_KEY", "EGW_ADMIN_KEY", "EGW_ERP_KEY"]
     assert all(len(k.split("=", 1)[1]) > 30 for k in keys)
-    # Not a terminal: the output names the file and holds no key.
-    assert str(key_file.resolve()) in first.stderr
-    assert all(k.split("=", 1)[1] not in first.stdout + first.stderr for k in keys)
-    assert "DEVELOPMENT" in first.stderr
+    # Not a terminal (captured output): the output names the file and holds no key, nor does the log.
+    assert str(key_file.resolve()) in err
+    assert all(k.split("=", 1)[1] not in out + err + caplog.text for k in keys)
+    assert "DEVELOPMENT" in caplog.text
     assert (env_dir / "gateway.db").is_file() and (env_dir / "keys" / "key.pem").is_file()
-    second = subprocess.run(
-        [sys.executable, "-m", "gateway", "init", "--data-dir", str(env_dir), "--show-keys"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "EGW_ADMIN_KEY" not in second.stdout  # created once
+    code, out, _ = egw(monkeypatch, capsys, "init", "--data-dir", str(env_dir), "--show-keys")
+    assert code == 0
+    assert "EGW_ADMIN_KEY" not in out  # created once
     assert key_file.read_text().count("EGW_") == 3
 
 
-def test_init_show_keys_prints_them(tmp_path):
-    shown = subprocess.run(
-        [sys.executable, "-m", "gateway", "init", "--data-dir", str(tmp_path), "--show-keys"],
+def test_init_show_keys_prints_them(tmp_path, monkeypatch, capsys):
+    code, out, _ = egw(monkeypatch, capsys, "init", "--data-dir", str(tmp_path), "--show-keys")
+    assert code == 0
+    printed = [line for line in out.splitlines() if line.startswith("EGW_")]
+    assert printed == _keys(tmp_path / "bootstrap-keys.env") and len(printed) == 3
+
+
+@pytest.mark.slow  # a Python process of its own (~2 s of CPU: imports, migration)
+def test_init_in_a_process_of_its_own_keeps_the_keys_off_its_output(tmp_path):
+    """The smoke test of ``python -m gateway init``; the tests above run the same code in-process."""
+    first = subprocess.run(
+        [sys.executable, "-m", "gateway", "init", "--data-dir", str(tmp_path)],
         capture_output=True,
         text=True,
         check=True,
     )
-    printed = [line for line in shown.stdout.splitlines() if line.startswith("EGW_")]
-    written = [
-        line
-        for line in (tmp_path / "bootstrap-keys.env").read_text().splitlines()
-        if line.startswith("EGW_")
-    ]
-    assert printed == written and len(printed) == 3
+    key_file = tmp_path / "bootstrap-keys.env"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    keys = _keys(key_file)
+    assert len(keys) == 3
+    assert str(key_file.resolve()) in first.stderr and "DEVELOPMENT" in first.stderr
+    assert all(k.split("=", 1)[1] not in first.stdout + first.stderr for k in keys)
 
 
 @pytest.mark.slow  # a live server in a subprocess
