@@ -116,3 +116,11 @@ def test_tests_that_start_a_live_server_are_marked_slow():
             ):
                 unmarked.append(f"{path.relative_to(PROJECT_ROOT)}::{node.name}")
     assert not unmarked, "start a live server but are not marked slow: " + ", ".join(unmarked)
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    command = next(line for line in ci.splitlines() if line.startswith("python3 -m venv .venv"))
+    assert command.endswith(".venv/bin/python -m pytest -q -n 2")
+    assert f"\n{command}\n" in readme
