@@ -14,13 +14,18 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.api.conftest import drop_postgres_database, fresh_postgres_database, start_server
+from tests.api.conftest import (
+    BACKENDS,
+    drop_postgres_database,
+    fresh_postgres_database,
+    start_server,
+)
 from tests.api.drafts import api_draft
 
 pytestmark = pytest.mark.slow  # live uvicorn servers: CI runs it, the inner loop leaves it out
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def live(request, tmp_path):
     url = fresh_postgres_database() if request.param == "postgresql" else None
     server = start_server(tmp_path / "data", database_url=url)

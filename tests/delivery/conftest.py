@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.api.conftest import TABLES, Gateway, open_gateway
+from tests.api.conftest import BACKENDS, TABLES, Gateway, open_gateway
 
 FAST = {
     "webhook_allow_private": True,
@@ -23,7 +23,7 @@ FAST = {
 DELIVERY_TABLES = ("delivery_job", "webhook_endpoint", "as4_inbound")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

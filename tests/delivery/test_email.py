@@ -9,6 +9,7 @@ from email import policy
 
 import pytest
 
+from tests.api.conftest import BACKENDS
 from tests.api.drafts import api_draft
 from tests.delivery.conftest import make_gateway
 from tests.delivery.timeline import assert_archive_intact, events, wait_for_event
@@ -51,7 +52,7 @@ def _draft(number):
     return draft
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_invoice_is_mailed_with_its_xml_and_pdf(backend, smtp, tmp_path, request):
     inbox, port = smtp
     for gateway in make_gateway(

@@ -12,7 +12,10 @@ from tests.delivery.peppol_network import network, peppol_draft
 from tests.delivery.test_peppol import _intact, _timeline, _wait
 from tests.delivery.timeline import assert_sealed
 
-pytestmark = pytest.mark.usefixtures("artifacts_dir")  # Peppol BIS 3 rules come from ../shared
+pytestmark = [
+    pytest.mark.slow,  # two live gateways on loopback, as tests/delivery/test_peppol.py
+    pytest.mark.usefixtures("artifacts_dir"),  # Peppol BIS 3 rules come from ../shared
+]
 
 
 def _received(node, number, timeout=60):

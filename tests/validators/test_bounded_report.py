@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from lxml import etree
 
 import validators
@@ -11,6 +12,7 @@ from tests.validators.bombs import findings_bomb
 from validators.report import MAX_FINDINGS, TRUNCATED_RULE, report_from_json
 
 
+@pytest.mark.slow  # 90,000 findings through Saxon: a bomb test, as tests/validators/test_memory.py
 def test_a_findings_bomb_gives_a_capped_report_that_says_how_much_was_left_out():
     report = validators.validate(findings_bomb(), profile="en16931")
     assert not report.valid

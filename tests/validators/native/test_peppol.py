@@ -18,6 +18,10 @@ UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
+# Building the Peppol program takes seconds, and the draft path does not run it (Saxon judges
+# Peppol drafts: see validators.native._NOT_WIRED): its tests run in the full suite (CI).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def rules() -> PeppolRules:

@@ -32,6 +32,9 @@ from validators.native.coverage import EXPECTED_NATIVE
 from validators.native.peppol import PeppolRules
 from validators.native.xpath2 import NativeEvaluationError
 
+# Not on the draft path (see tests/validators/native/test_peppol.py): the full suite (CI) runs it.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def rules() -> PeppolRules:

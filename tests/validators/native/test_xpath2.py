@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import locale
 
+import pytest
 from lxml import etree
 
 from validators.native.xpath2 import CODEPOINT_COLLATION, XPath2Document, XPath2Test
@@ -36,6 +37,7 @@ def test_year_zero_is_a_date_as_in_saxon():
         assert test(document, root) is castable, text
 
 
+@pytest.mark.slow  # builds the Peppol program (seconds), as tests/validators/native/test_peppol.py
 def test_peppol_date_format_rule_accepts_year_zero_as_saxon_does():
     from tests.conftest import ARTIFACTS_DIR, require_dir
 
