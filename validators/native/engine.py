@@ -47,6 +47,7 @@ from validators.native.index import (
 )
 from validators.native.official import Assertion, OfficialRuleSet, Rule
 from validators.native.xpath2 import XPath2Document, XPath2Test, compile_xpath2
+from validators.native.xpath_text import PATH_ONLY, top_level
 
 
 def _string(value: Any) -> str:
@@ -108,28 +109,6 @@ _ASCII_UPPER = "translate(cbc:ID, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNO
 _CHARGE_INDICATOR = re.compile(r"cbc:ChargeIndicator\s*=\s*(true|false)\(\)")
 
 
-# A location path (or a union of them) at the top level of a function argument, once
-# the contents of its predicates and parentheses are set aside.
-_PATH_ONLY = re.compile(r"^\s*[A-Za-z_:/@*.]+(?:\s*\|\s*[A-Za-z_:/@*.]+)*\s*$")
-
-
-def _top_level(argument: str) -> str:
-    """The argument with whatever is inside brackets removed (the brackets stay)."""
-    kept, depth = [], 0
-    for char in argument:
-        if char in "[(":
-            if depth == 0:
-                kept.append(char)
-            depth += 1
-        elif char in "])":
-            depth -= 1
-            if depth == 0:
-                kept.append(char)
-        elif depth == 0:
-            kept.append(char)
-    return "".join(kept)
-
-
 def _exists_as_boolean(expression: str) -> str:
     """``exists(path)`` as ``boolean(path)``: the same for a node-set, and no Python callback.
 
@@ -147,9 +126,9 @@ def _exists_as_boolean(expression: str) -> str:
             depth += {"(": 1, ")": -1}.get(expression[end], 0)
             end += 1
         argument = expression[start : end - 1]
-        top = _top_level(argument).replace("[]", "")
+        top = top_level(argument).replace("[]", "")
         # "*" only as a name test (after "/" or ":" or first), never as multiplication
-        if depth == 0 and _PATH_ONLY.match(top) and not re.search(r"[^/:\s|]\*", top):
+        if depth == 0 and PATH_ONLY.match(top) and not re.search(r"[^/:\s|]\*", top):
             out.append(expression[position : found.start()])
             out.append(f"boolean({_exists_as_boolean(argument)})")
             position = end
@@ -390,7 +369,7 @@ def _compile_context(pattern: str, namespaces: dict[str, str]) -> Query | None:
         spelled is not None
         and _NAME_ENDS_WITH.match(pattern)
         and spelled.startswith("//*[")
-        and len(_top_level(spelled).split("|")) == 1
+        and len(top_level(spelled).split("|")) == 1
     ):
         try:
             return _query("$egw_nodes" + spelled[len("//*") :], namespaces)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from validators.native.engine import match_to_select
+from validators.native.xpath_text import at_top_level, depth_zero, split_union
 
 VARIABLE = re.compile(r"\$([A-Za-z_][\w.\-]*)")
 _BOUND = re.compile(r"(?:\bsome|\bevery|\bfor|,)\s*\$([A-Za-z_][\w.\-]*)\s+in\s")
@@ -102,30 +103,6 @@ def closing_bracket(text: str) -> int:
     return len(text)
 
 
-def split_union(pattern: str) -> list[str]:
-    """The alternatives of a top-level union (``a | b[c | d]`` is two).
-
-    >>> split_union("a | b[c | d]")
-    ['a', 'b[c | d]']
-    """
-    alternatives, depth, start = [], 0, 0
-    quote = ""
-    for index, char in enumerate(pattern):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            alternatives.append(pattern[start:index].strip())
-            start = index + 1
-    alternatives.append(pattern[start:].strip())
-    return alternatives
-
-
 # A function call whose argument may be several nodes: XPath 1.0 reads the first, XPath 2.0
 # raises (XPTY0004), and in a match pattern that error means "no match" (see _Run.select).
 _FUNCTION_CALL = re.compile(r"\b([a-z][\w\-]*)\(")
@@ -192,23 +169,6 @@ def pattern_steps(alternative: str) -> list[Step] | None:
     return steps or None
 
 
-def depth_zero(expression: str) -> str:
-    """The expression without its bracketed, parenthesised and quoted parts."""
-    out, depth, quote = [], 0, ""
-    for char in expression:
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif depth == 0:
-            out.append(char)
-    return "".join(out)
-
-
 def conjuncts(predicate: str) -> list[str]:
     """The operands of a top-level ``and`` (the predicate itself when there is none).
 
@@ -217,23 +177,11 @@ def conjuncts(predicate: str) -> list[str]:
     """
     if re.search(r"\sor\s", depth_zero(predicate)):
         return [predicate]
-    parts, depth, quote, start = [], 0, "", 0
-    index = 0
-    while index < len(predicate):
-        char = predicate[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif depth == 0 and re.match(r"\sand\s", predicate[index:]):
+    parts, start, skip_until = [], 0, -1
+    for index, _ in at_top_level(predicate):
+        if index > skip_until and re.match(r"\sand\s", predicate[index:]):
             parts.append(predicate[start:index].strip())
-            index += 4
-            start = index + 1
-        index += 1
+            start, skip_until = index + 5, index + 4
     parts.append(predicate[start:].strip())
     return [p for p in parts if p]
 

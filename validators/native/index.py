@@ -27,9 +27,10 @@ from typing import Any
 
 from lxml import etree
 
+from validators.native.xpath_text import PATH_ONLY, split_union, top_level
+
 # //prefix:Name where it starts a path: not after a step, a predicate or a call (a//b).
 _FROM_ROOT = re.compile(r"(?<![\w)\].*/])//([a-z]+):([A-Za-z]+)(?![\w:(-])")
-_PATH_ONLY = re.compile(r"^\s*[A-Za-z_:/@*.]+(?:\s*\|\s*[A-Za-z_:/@*.]+)*\s*$")
 # Shared filtered lists, by variable name (the hash of their text): process-wide, as
 # the same text means the same list in every program.
 _SHARED: dict[str, Query] = {}
@@ -37,50 +38,14 @@ _SHARED_LOCK = threading.Lock()
 _BOOLEAN_CALL = re.compile(r"^\s*(not|boolean|exists|contains|starts-with|true|false)\(")
 
 
-def _top_level(text: str) -> str:
-    """The text with whatever is inside brackets and parentheses removed (they stay)."""
-    kept, depth = [], 0
-    for char in text:
-        if char in "[(":
-            if depth == 0:
-                kept.append(char)
-            depth += 1
-        elif char in "])":
-            depth -= 1
-            if depth == 0:
-                kept.append(char)
-        elif depth == 0:
-            kept.append(char)
-    return "".join(kept)
-
-
 def _never_positional(predicate: str) -> bool:
     """True when the predicate is a boolean or a node-set, never a number or position test."""
     if "position()" in predicate or "last()" in predicate:
         return False
-    top = _top_level(predicate)
-    if _BOOLEAN_CALL.match(predicate) or _PATH_ONLY.match(top.replace("[]", "")):
+    top = top_level(predicate)
+    if _BOOLEAN_CALL.match(predicate) or PATH_ONLY.match(top.replace("[]", "")):
         return True
     return bool(re.search(r"[=<>]|\s(and|or)\s", top))
-
-
-def _top_level_split(expression: str) -> list[str]:
-    """The alternatives of a union at the top level of an expression."""
-    parts, depth, start, quote = [], 0, 0, ""
-    for position, char in enumerate(expression):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            parts.append(expression[start:position])
-            start = position + 1
-    parts.append(expression[start:])
-    return parts
 
 
 def _predicates(text: str, start: int) -> tuple[list[str], bool]:
@@ -242,7 +207,7 @@ class Query:
         self.base = dict(variables)
         self.variables = (*variables, *shared)
         # When every alternative of a union starts with a variable, the variables it starts with.
-        alternatives = [a.strip() for a in _top_level_split(xpath.path)]
+        alternatives = split_union(xpath.path)
         leading = [re.match(r"\$(egw_[a-z]+_[A-Za-z]+)(?![\w-])", a) for a in alternatives]
         self.leading: tuple[str, ...] | None = (
             tuple(m.group(1) for m in leading if m is not None)

@@ -10,7 +10,9 @@ the project, and a new release of the artifact brings its own rules.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from lxml import etree
 
@@ -52,14 +54,25 @@ class OfficialRuleSet:
 
     def assertion(self, rule_id: str) -> Assertion:
         """The assertion with this id (the first one, if the rule set repeats an id)."""
-        for rule in self.rules:
-            for assertion in rule.assertions:
-                if assertion.rule_id == rule_id:
-                    return assertion
-        raise KeyError(rule_id)
+        return first_assertion(self.rules, rule_id)
 
 
-def _text(element: etree._Element) -> str:
+class _HasAssertions(Protocol):
+    @property
+    def assertions(self) -> tuple[Assertion, ...]: ...
+
+
+def first_assertion(rules: Iterable[_HasAssertions], rule_id: str) -> Assertion:
+    """The first assertion with this id among the rules' (a rule set may repeat an id)."""
+    for rule in rules:
+        for assertion in rule.assertions:
+            if assertion.rule_id == rule_id:
+                return assertion
+    raise KeyError(rule_id)
+
+
+def message_text(element: etree._Element) -> str:
+    """An assertion's message as one line: its text with whitespace runs collapsed."""
     return " ".join(str(element.xpath("string()")).split())
 
 
@@ -93,7 +106,7 @@ def read(artifact: Artifact) -> OfficialRuleSet:
                     rule_id=rule_id,
                     flag=_attribute(failed, "flag") or "fatal",
                     test=when.get("test", ""),
-                    message=_text(message) if message is not None else "",
+                    message=message_text(message) if message is not None else "",
                 )
             )
         rules.append(Rule(mode, match, float(priority), tuple(assertions)))

@@ -50,7 +50,6 @@ from validators.native.expression import (
     pattern_steps,
     reads_no_line,
     reads_variables_only,
-    split_union,
 )
 from validators.native.fast import shortcut
 from validators.native.functions import XPathDynamicError, register
@@ -59,6 +58,7 @@ from validators.native.official import Assertion
 from validators.native.saxon_compare import SaxonXPath2Parser
 from validators.native.sch import SchRule, SchRuleSet
 from validators.native.xpath2 import NativeEvaluationError
+from validators.native.xpath_text import split_union
 
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 # some $code in $LIST satisfies EXPR = $code, EXPR one of the plain forms below.

@@ -18,7 +18,7 @@ from lxml import etree
 
 from schemas.artifacts import Artifact
 from schemas.errors import ArtifactError, Problem
-from validators.native.official import Assertion
+from validators.native.official import Assertion, first_assertion, message_text
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -59,15 +59,7 @@ class SchRuleSet:
 
     def assertion(self, rule_id: str) -> Assertion:
         """The assertion with this id (the first one, if the rule set repeats an id)."""
-        for rule in self.rules:
-            for assertion in rule.assertions:
-                if assertion.rule_id == rule_id:
-                    return assertion
-        raise KeyError(rule_id)
-
-
-def _text(element: etree._Element) -> str:
-    return " ".join(str(element.xpath("string()")).split())
+        return first_assertion(self.rules, rule_id)
 
 
 def read_sch(artifact: Artifact) -> SchRuleSet:
@@ -104,7 +96,7 @@ def read_sch(artifact: Artifact) -> SchRuleSet:
                     rule_id=check.get("id", ""),
                     flag=check.get("flag") or rule.get("flag") or "fatal",
                     test=check.get("test", ""),
-                    message=_text(check),
+                    message=message_text(check),
                 )
                 for check in rule.iterchildren(f"{_S}assert")
             )
