@@ -71,11 +71,6 @@ def runs_natively(stage: Stage) -> bool:
     )
 
 
-def covered_natively(ruleset: RuleSet) -> bool:
-    """Whether native rules cover every Schematron stage of a rule set, completely."""
-    return all(runs_natively(stage) for stage in ruleset.stages if stage.kind != "xsd")
-
-
 def validate_rendered(document: bytes, *, profile: str, engine: EngineChoice = "auto") -> Report:
     """Validates a document the gateway rendered, natively when its rule set allows.
 
