@@ -12,7 +12,7 @@ from cryptography import x509
 from fastapi import FastAPI
 from sqlmodel import Session, select
 
-from gateway import console, db, delivery
+from gateway import console, db, delivery, warmup
 from gateway.api import (
     admin,
     as4,
@@ -196,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     delivery.install(app)
     console.install(app)
     checkpoint_scheduler.install(app)
+    warmup.install(app)
     # The last added runs first: AccessLog sees every answer, CatchAll's 500s included.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(errors.CatchAll)

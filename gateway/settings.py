@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         "completely when the draft has at most 300 lines, Saxon for the rest; 'official' "
         "always Saxon. Inbound XML is always judged by Saxon.",
     )
+    warm_up: bool = Field(
+        default=True,
+        description="Compile every rule set in force when the server starts (a background "
+        "thread; /readyz answers 503 until it is done), so no request waits for a compile.",
+    )
     official_audit_fraction: float = Field(
         default=0.01,
         ge=0.0,

@@ -34,6 +34,11 @@ if os.access("/dev/shm", os.W_OK):
 if ARTIFACTS_DIR.is_dir():
     os.environ.setdefault("EGW_ARTIFACTS_DIR", str(ARTIFACTS_DIR))
 
+# No rule-set warm-up in the apps and servers tests start (gateway.warmup): it would compile
+# every rule set on a background thread of each test process and hold /readyz at 503 meanwhile.
+# tests/gateway/test_warmup.py turns it on where it is the subject.
+os.environ.setdefault("EGW_WARM_UP", "false")
+
 
 def require_dir(path: Path, what: str) -> Path:
     """Returns ``path`` or skips the calling test when it does not exist."""

@@ -32,6 +32,7 @@ from validators.stages import schematron as schematron_stage
 from validators.stages import xsd as xsd_stage
 
 __all__ = [
+    "ROOT_TAGS",
     "Finding",
     "Report",
     "RuleSetUnavailable",
@@ -55,6 +56,10 @@ _CUSTOMIZATION_XPATH = {
     "cii": "string(/*/*[local-name()='ExchangedDocumentContext']"
     "/*[local-name()='GuidelineSpecifiedDocumentContextParameter']/*[local-name()='ID'][1])",
 }
+
+
+#: The root element (Clark name) of each syntax: what ``detect_syntax`` reads.
+ROOT_TAGS: dict[DocumentSyntax, str] = {syntax: tag for tag, syntax in _ROOTS.items()}
 
 
 def detect_syntax(tree: etree._ElementTree) -> DocumentSyntax | None:
