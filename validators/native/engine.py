@@ -236,6 +236,12 @@ class CompiledRule:
     # Code-list tests answered in Python; the XPath test where Python abstains (None).
     listed: tuple[tuple[CodeTest, CompiledAssertion], ...] = ()
 
+    @cached_property
+    def name_suffix(self) -> str | None:
+        """For a context ``//*[ends-with(name(), 'X') ...]``, the X every match's name ends in."""
+        found = _NAME_ENDS_WITH.match(self.rule.context)
+        return found.group(1) if found is not None else None
+
     @property
     def rule_ids(self) -> set[str]:
         """The ids of the assertions that run, in lxml or in XPath 2.0."""
@@ -504,33 +510,30 @@ def location(node: etree._Element) -> str:
     return "".join(reversed(steps))
 
 
-def _may_match(rule: Rule, present: frozenset[str]) -> bool:
-    """False when the context needs an element name ending in a suffix the document lacks.
+def _names_ending_in(suffix: str, present: frozenset[str]) -> list[str]:
+    """The element names of the document whose local name ends in ``suffix``.
 
     ``ends-with(name(), 'X')`` for a suffix without a colon looks at the local name.
     """
-    found = _NAME_ENDS_WITH.match(rule.context)
-    if found is None:
-        return True
-    suffix = found.group(1)
-    return any(name.endswith(suffix) for name in present if not name.startswith("@"))
+    return [
+        name
+        for name in present
+        if not name.startswith("@") and name.rpartition("}")[2].endswith(suffix)
+    ]
 
 
 def _context_nodes(
-    rule: CompiledRule, tree: etree._ElementTree, index: ElementIndex, present: frozenset[str]
+    rule: CompiledRule, tree: etree._ElementTree, index: ElementIndex, tags: list[str] | None
 ) -> list[Any]:
-    """Every node the rule's context matches, in document order."""
+    """Every node the rule's context matches, in document order.
+
+    ``tags``: for a context on a name suffix, the document's element names with it.
+    """
     bare = rule.context.bare
     if bare is not None:  # $a | $b: the index has them merged already
         return index["|".join(bare)] if len(bare) > 1 else index[bare[0]]
-    suffix = _NAME_ENDS_WITH.match(rule.rule.context)
-    if suffix is not None and rule.context.xpath.path.startswith("$egw_nodes["):
+    if tags is not None and rule.context.xpath.path.startswith("$egw_nodes["):
         # //*[ends-with(name(), 'X') ...]: only elements whose local name ends in X can match.
-        tags = [
-            name
-            for name in present
-            if not name.startswith("@") and name.rpartition("}")[2].endswith(suffix.group(1))
-        ]
         candidates = list(tree.getroot().iter(*tags)) if tags else []
         if not candidates:
             return []
@@ -553,12 +556,21 @@ def run(
     present = present_names(tree)
     document = XPath2Document(tree, namespaces)
     index = ElementIndex.build(tree, program.variables, program.unions)
+    by_suffix: dict[str, list[str]] = {}
     for _pattern, rules in program.patterns:
         taken: set[etree._Element] = set()
         for rule in rules:
-            if rule.context.selects_nothing(index) or not _may_match(rule.rule, present):
+            if rule.context.selects_nothing(index):
                 continue
-            selected = _context_nodes(rule, tree, index, present)
+            tags = None
+            suffix = rule.name_suffix
+            if suffix is not None:
+                tags = by_suffix.get(suffix)
+                if tags is None:
+                    tags = by_suffix[suffix] = _names_ending_in(suffix, present)
+                if not tags:  # no element name ends in it: the context matches nothing
+                    continue
+            selected = _context_nodes(rule, tree, index, tags)
             nodes = []
             for node in selected:
                 if isinstance(node, etree._Element) and node not in taken:

@@ -205,6 +205,7 @@ class Query:
         self.shared = shared
         self.variants: dict[frozenset[str], tuple[etree.XPath, tuple[str, ...]]] = {}
         self.base = dict(variables)
+        self.base_names = frozenset(variables)
         self.variables = (*variables, *shared)
         # When every alternative of a union starts with a variable, the variables it starts with.
         alternatives = split_union(xpath.path)
@@ -233,12 +234,14 @@ class Query:
         """
         if not self.variables and nodes is None:
             return self.xpath(node)
-        bound: dict[str, Any] = {} if nodes is None else {"egw_nodes": nodes}
         # A shared list is a filter of base lists: when no base list is long, none is.
-        long = frozenset(v for v in self.base if len(index[v]) > LONGEST_LIST)
-        if not long:
-            bound.update((v, index[v]) for v in self.variables)
+        long = index.long & self.base_names if index.long else index.long
+        if not long:  # the common case, kept short: this runs ~100 times per invoice
+            bound = {v: index[v] for v in self.variables}
+            if nodes is not None:
+                bound["egw_nodes"] = nodes
             return self.xpath(node, **bound)
+        bound = {} if nodes is None else {"egw_nodes": nodes}
         # Filters of a long list are computed once (walking); those still long are inlined.
         long |= {v for v in self.shared if len(index[v]) > LONGEST_LIST}
         variant = self.variants.get(long)
@@ -274,6 +277,8 @@ class ElementIndex(dict[str, list[etree._Element]]):
     """
 
     tree: etree._ElementTree
+    #: The names of the lists (not shared filters) longer than LONGEST_LIST.
+    long: frozenset[str] = frozenset()
 
     def __missing__(self, name: str) -> list[etree._Element]:
         query = _SHARED[name]
@@ -305,4 +310,7 @@ class ElementIndex(dict[str, list[etree._Element]]):
                 by_tag[tag].append(element)
                 for merged in also.get(tag, ()):
                     merged.append(element)
+            found.long = frozenset(
+                name for name, tag in variables.items() if len(by_tag[tag]) > LONGEST_LIST
+            )
         return found
