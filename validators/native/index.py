@@ -237,7 +237,7 @@ class Query:
         # A shared list is a filter of base lists: when no base list is long, none is.
         long = index.long & self.base_names if index.long else index.long
         if not long:  # the common case, kept short: this runs ~100 times per invoice
-            bound = {v: index[v] for v in self.variables}
+            bound: dict[str, Any] = {v: index[v] for v in self.variables}
             if nodes is not None:
                 bound["egw_nodes"] = nodes
             return self.xpath(node, **bound)
