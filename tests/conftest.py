@@ -38,6 +38,9 @@ if ARTIFACTS_DIR.is_dir():
 # every rule set on a background thread of each test process and hold /readyz at 503 meanwhile.
 # tests/gateway/test_warmup.py turns it on where it is the subject.
 os.environ.setdefault("EGW_WARM_UP", "false")
+# Nor a Saxon worker process for big documents whenever the machine happens to be idle
+# (validators.stages.pool): tests/validators/test_parallel_stages.py covers it.
+os.environ.setdefault("EGW_PARALLEL_STAGES", "off")
 
 
 def require_dir(path: Path, what: str) -> Path:

@@ -131,15 +131,21 @@ def run_official_stage(
 
 
 def _start_ahead(
-    ruleset: RuleSet, source: schematron_stage.Source, form: Form, min_bytes: int | None
+    ruleset: RuleSet,
+    source: schematron_stage.Source,
+    form: Form,
+    min_bytes: int | Literal["auto"] | None,
 ) -> dict[str, tuple[Future[StageResult], Artifact]]:
     """Starts the Schematron stages after the first in the worker process, for big documents."""
     stages = [s for s in ruleset.stages if s.kind == "schematron"]
+    auto = min_bytes == "auto"
+    threshold = pool.SUGGESTED_MIN_BYTES if min_bytes == "auto" else min_bytes
     if (
-        min_bytes is None
-        or len(source.text) < min_bytes
+        threshold is None
+        or len(source.text) < threshold
         or len(stages) < 2
         or any(s.stop_on_fatal for s in ruleset.stages)  # a skipped stage must not run
+        or (auto and not (pool.core_free() and pool.warm_worker_ready()))
     ):
         return {}
     ahead = {}
@@ -168,14 +174,16 @@ def run_ruleset(
     *,
     document_sha256: str,
     schematron_form: Form = "auto",
-    parallel_min_bytes: int | None = pool.PARALLEL_MIN_BYTES,
+    parallel_min_bytes: int | Literal["auto"] | None = "auto",
 ) -> Report:
     """Runs every stage of a rule set over a parsed document: the runner is this one loop.
 
     ``schematron_form`` forces the original or the fast form of the Schematron
     stages (the benchmark); ``auto`` runs each in the form its verdict allows.
     From ``parallel_min_bytes`` of XML (None: never) the Schematron stages after
-    the first run in a worker process meanwhile (``validators.stages.pool``).
+    the first run in a worker process meanwhile (``validators.stages.pool``);
+    ``auto``: from ``pool.SUGGESTED_MIN_BYTES``, when a core is free and the worker
+    is warm.
 
     The report holds at most ``MAX_FINDINGS`` findings in all; later stages still
     run (their outcome counts) but only add to the ``truncated`` count.
@@ -199,7 +207,7 @@ def _run_stages(
     source: schematron_stage.Source,
     document_sha256: str,
     schematron_form: Form,
-    parallel_min_bytes: int | None,
+    parallel_min_bytes: int | Literal["auto"] | None,
 ) -> Report:
     ahead = _start_ahead(ruleset, source, schematron_form, parallel_min_bytes)
 

@@ -44,11 +44,12 @@ def rule_sets_in_force(on: date | None = None) -> list[RuleSet]:
     return [ruleset for ruleset in RULE_SETS if ruleset.in_force(day)]
 
 
-def warm_up(on: date | None = None) -> WarmUpSummary:
-    """Compiles every rule set in force (official and native forms); never raises for a missing one.
+def warm_up(on: date | None = None, *, native: bool = True) -> WarmUpSummary:
+    """Compiles every rule set in force (official and, with ``native``, native forms).
 
-    A stage whose artifact is missing is listed in ``unavailable``: documents that
-    need it are answered "not checked", as without a warm-up.
+    Never raises for a missing rule set: a stage whose artifact is missing is
+    listed in ``unavailable``, and documents that need it are answered "not
+    checked", as without a warm-up.
     """
     from validators.native.judge import runs_natively
 
@@ -56,13 +57,13 @@ def warm_up(on: date | None = None) -> WarmUpSummary:
     summary = WarmUpSummary()
     for ruleset in rule_sets_in_force(on):
         tree = etree.ElementTree(etree.Element(ROOT_TAGS[ruleset.syntax]))
-        report = run_ruleset(ruleset, tree, document_sha256=_NOTHING)
+        report = run_ruleset(ruleset, tree, document_sha256=_NOTHING, parallel_min_bytes=None)
         summary.unavailable += [
             f"{ruleset.id} ({ruleset.syntax}): {result.stage}"
             for result in report.results
             if result.outcome == "error"
         ]
-        for stage in ruleset.stages:
+        for stage in ruleset.stages if native else ():
             try:
                 if runs_natively(stage):
                     rules_of(stage.artifact)

@@ -85,3 +85,101 @@ def test_small_documents_never_leave_the_process(corpus_dir, artifacts_dir, monk
         document_sha256="x",
         parallel_min_bytes=pool.SUGGESTED_MIN_BYTES,
     )
+
+
+# -- auto: the worker only where a core is free, and only once it is warm ---------------
+
+
+def _auto_report(data: bytes):
+    ruleset = ruleset_for("peppol-bis-3", "ubl-invoice")
+    return run_ruleset(ruleset, parse_xml(data), document_sha256="x")
+
+
+@pytest.fixture
+def small_threshold(monkeypatch):
+    """Every corpus document counts as big, and nothing reaches a real worker."""
+    monkeypatch.setattr(pool, "SUGGESTED_MIN_BYTES", 1)
+    monkeypatch.setenv("EGW_PARALLEL_STAGES", "auto")
+    submitted: list[str] = []
+
+    def here(stage_id, artifact, text, *, limit, form):  # the worker's result, computed here
+        submitted.append(stage_id)
+        future: Future[StageResult] = Future()
+        future.set_result(schematron_stage.run(stage_id, artifact, text, limit=limit, form=form))
+        return future
+
+    monkeypatch.setattr(pool, "submit", here)
+    return submitted
+
+
+def test_auto_uses_a_warm_worker_when_a_core_is_free(
+    corpus_dir, artifacts_dir, monkeypatch, small_threshold
+):
+    monkeypatch.setattr(pool, "core_free", lambda: True)
+    monkeypatch.setattr(pool, "warm_worker_ready", lambda: True)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    report = _auto_report(data)
+    assert small_threshold == ["peppol"]
+    monkeypatch.setattr(pool, "core_free", lambda: False)
+    assert _essence(report) == _essence(_auto_report(data))
+
+
+def test_auto_runs_here_when_no_core_is_free(
+    corpus_dir, artifacts_dir, monkeypatch, small_threshold
+):
+    monkeypatch.setattr(pool, "core_free", lambda: False)
+    started = []
+    monkeypatch.setattr(pool, "warm_worker_ready", lambda: started.append(1) or True)
+    _auto_report(corpus_files("ubl", "valid")[0].read_bytes())
+    assert small_threshold == [] and started == []
+
+
+def test_auto_never_waits_for_a_cold_worker(
+    corpus_dir, artifacts_dir, monkeypatch, small_threshold
+):
+    monkeypatch.setattr(pool, "core_free", lambda: True)
+    asked = []
+    monkeypatch.setattr(pool, "warm_worker_ready", lambda: asked.append(1) or False)
+    _auto_report(corpus_files("ubl", "valid")[0].read_bytes())
+    assert asked == [1]  # asked (which starts a worker) ...
+    assert small_threshold == []  # ... but the stage ran here
+
+
+def test_core_free_reads_the_load_and_the_switch(monkeypatch):
+    monkeypatch.setattr(pool.os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setenv("EGW_PARALLEL_STAGES", "auto")
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.4, 0.0, 0.0))
+    assert pool.core_free()
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (1.6, 0.0, 0.0))
+    assert not pool.core_free()
+    monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setenv("EGW_PARALLEL_STAGES", "off")
+    assert not pool.core_free()
+    monkeypatch.setenv("EGW_PARALLEL_STAGES", "auto")
+    monkeypatch.setattr(pool.os, "sched_getaffinity", lambda _pid: {0})
+    assert not pool.core_free()
+
+
+@pytest.mark.slow  # starts a Saxon worker process and lets it compile every rule set
+def test_a_real_worker_warms_up_then_takes_the_later_stages(corpus_dir, artifacts_dir, monkeypatch):
+    import time
+
+    monkeypatch.setattr(pool, "SUGGESTED_MIN_BYTES", 1)
+    monkeypatch.setattr(pool, "core_free", lambda: True)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    serial = _report(data, None)
+    try:
+        assert not pool.warm_worker_ready()  # just started: cold
+        deadline = time.monotonic() + 300
+        while not pool.warm_worker_ready():
+            assert time.monotonic() < deadline, "the worker did not warm up in 300 s"
+            time.sleep(0.2)
+        submitted = []
+        original_submit = pool.submit
+        monkeypatch.setattr(
+            pool, "submit", lambda *a, **k: submitted.append(a[0]) or original_submit(*a, **k)
+        )
+        assert _essence(_auto_report(data)) == _essence(serial)
+        assert submitted == ["peppol"]
+    finally:
+        pool.shutdown()

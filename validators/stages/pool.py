@@ -2,21 +2,26 @@
 
 Saxon runs a transformation on one core, and this process runs one at a time
 (its Saxon objects sit behind a lock). For a big document the EN 16931 and the
-Peppol rule sets take about 0.5 s and 0.3 s: a warm worker process runs the
+Peppol rule sets take about 0.6 s and 0.35 s: a warm worker process runs the
 later Schematron stages over its own parse of the same text while this process
 runs the first. Below a size threshold shipping the text and parsing it twice
 costs more than it saves, so small documents never leave the process. A worker
 that fails in any way is not trusted: the stage runs here instead.
 
-Off by default: measured on the shared 2-core build machine (load 8-9), the
-worker made a 5,000-line Peppol invoice slower (2.8 s vs 2.1-2.5 s), as there
-was no idle core to run it on. ``bench/validate.py`` measures both; pass
-``parallel_min_bytes`` to ``validators.run_ruleset`` where a core is free.
+It pays only where a core is free: on an idle 2-core machine a 5,000-line Peppol
+invoice took 0.70 s instead of 0.95 s, while on a loaded one (load 8-9) it was
+slower (2.8 s against 2.1-2.5 s). So by default (``validators.run_ruleset``'s
+``parallel_min_bytes="auto"``) the worker takes a document of at least
+:data:`SUGGESTED_MIN_BYTES` only when :func:`core_free` says so and the worker is
+already warm (its rule sets compiled, see :func:`warm_worker_ready`): a cold
+worker is started for later documents, never waited for.
+``EGW_PARALLEL_STAGES=off`` turns it off.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,19 +31,57 @@ from validators.report import StageResult
 from validators.schematron.verdict import Form
 from validators.stages import schematron
 
-#: Documents from this size (characters of XML text) run their stages in parallel;
-#: None: never (the default until it is measured to pay, see above).
-PARALLEL_MIN_BYTES: int | None = None
-
-#: The size from which it is worth trying where a core is free (the benchmark uses it).
+#: The size (characters of XML text) from which the worker is worth it where a core is free.
 SUGGESTED_MIN_BYTES = 1_000_000
 
 _pool: ProcessPoolExecutor | None = None
+_warmed: Future[None] | None = None  # the worker's warm-up, submitted first
 _pool_lock = threading.Lock()
+
+
+def core_free() -> bool:
+    """Whether a second core is idle enough for the worker to pay (and it is not turned off).
+
+    At least two cores this process may run on, and a one-minute load average of
+    at most one less than that.
+    """
+    if os.environ.get("EGW_PARALLEL_STAGES", "auto").lower() in ("off", "false", "0"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) >= 2 and os.getloadavg()[0] <= (cores or 1) - 1
 
 
 def _warm() -> None:
     schematron._saxon()
+
+
+def _compile_rule_sets() -> None:
+    from validators.warm import warm_up
+
+    warm_up(native=False)
+
+
+def warm_worker_ready() -> bool:
+    """Whether the worker runs and has its rule sets compiled; if none runs, one is started.
+
+    The caller runs the stage itself when this is False: a document never waits for
+    a cold worker (compiling every rule set takes it a few seconds).
+    """
+    global _warmed
+    executor = _executor()
+    with _pool_lock:
+        if _warmed is None:
+            try:
+                _warmed = executor.submit(_compile_rule_sets)
+            except (BrokenProcessPool, RuntimeError, OSError):
+                return False
+        warmed = _warmed
+    if not warmed.done():
+        return False
+    if warmed.exception() is not None:
+        shutdown()  # the next big document starts a new one
+        return False
+    return True
 
 
 def _run(stage_id: str, artifact: Artifact, text: str, limit: int, form: Form) -> StageResult:
@@ -86,8 +129,9 @@ def result(
 
 def shutdown() -> None:
     """Stops the worker process (tests, orderly exit)."""
-    global _pool
+    global _pool, _warmed
     with _pool_lock:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
+            _warmed = None
