@@ -183,3 +183,27 @@ def test_a_real_worker_warms_up_then_takes_the_later_stages(corpus_dir, artifact
         assert submitted == ["peppol"]
     finally:
         pool.shutdown()
+
+
+def test_a_worker_that_cannot_warm_up_is_not_started_again_for_a_while(monkeypatch):
+    spawned = []
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            spawned.append(1)
+            failed: Future[None] = Future()
+            failed.set_exception(RuntimeError("no Saxon in the worker"))
+            return failed
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(pool, "_executor", Broken)
+    monkeypatch.setattr(pool, "_failed_at", None)
+    monkeypatch.setattr(pool, "_warmed", None)
+    assert not pool.warm_worker_ready()
+    assert not pool.warm_worker_ready()
+    assert spawned == [1]  # the second big document did not start another
+    monkeypatch.setattr(pool, "RETRY_AFTER_SECONDS", 0.0)
+    assert not pool.warm_worker_ready()
+    assert spawned == [1, 1]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -37,6 +38,10 @@ SUGGESTED_MIN_BYTES = 1_000_000
 _pool: ProcessPoolExecutor | None = None
 _warmed: Future[None] | None = None  # the worker's warm-up, submitted first
 _pool_lock = threading.Lock()
+#: After a worker failed to warm up, none is started again for this long (a worker that
+#: cannot start would otherwise cost a process spawn per big document).
+RETRY_AFTER_SECONDS = 600.0
+_failed_at: float | None = None
 
 
 def core_free() -> bool:
@@ -67,20 +72,24 @@ def warm_worker_ready() -> bool:
     The caller runs the stage itself when this is False: a document never waits for
     a cold worker (compiling every rule set takes it a few seconds).
     """
-    global _warmed
-    executor = _executor()
-    with _pool_lock:
-        if _warmed is None:
-            try:
+    global _warmed, _failed_at
+    if _failed_at is not None and time.monotonic() - _failed_at < RETRY_AFTER_SECONDS:
+        return False
+    try:
+        executor = _executor()
+        with _pool_lock:
+            if _warmed is None:
                 _warmed = executor.submit(_compile_rule_sets)
-            except (BrokenProcessPool, RuntimeError, OSError):
-                return False
-        warmed = _warmed
-    if not warmed.done():
+            warmed = _warmed
+    except (BrokenProcessPool, RuntimeError, OSError):
+        warmed = None
+    if warmed is not None and not warmed.done():
         return False
-    if warmed.exception() is not None:
-        shutdown()  # the next big document starts a new one
+    if warmed is None or warmed.exception() is not None:
+        _failed_at = time.monotonic()
+        shutdown()
         return False
+    _failed_at = None
     return True
 
 
@@ -134,4 +143,4 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
-            _warmed = None
+        _warmed = None
