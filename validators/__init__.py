@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import replace
 from typing import Literal
 
 from lxml import etree
@@ -27,8 +25,8 @@ from validators.errors import RuleSetUnavailable
 from validators.report import MAX_FINDINGS, Finding, Report, StageResult, stage_failure
 from validators.ruleset import DocumentSyntax, RuleSet, Stage, ruleset_for
 from validators.schematron.verdict import Form
-from validators.stages import pool
 from validators.stages import schematron as schematron_stage
+from validators.stages import sharing
 from validators.stages import xsd as xsd_stage
 
 __all__ = [
@@ -93,7 +91,7 @@ def _failed_start(
     )
 
 
-def _stage_artifact(stage: Stage) -> Artifact:
+def stage_artifact(stage: Stage) -> Artifact:
     """Loads (and verifies) what a stage runs; a merged rule set is built from its pinned inputs."""
     loaded = [load_artifact(name) for name in stage.artifacts]
     if stage.merge is None:
@@ -116,7 +114,7 @@ def run_official_stage(
     A missing rule set is a stage in error ("not checked"), never an exception.
     """
     try:
-        artifact = _stage_artifact(stage)
+        artifact = stage_artifact(stage)
     except ArtifactError as exc:
         detail = f"not checked: rule set {exc.problems[0].field if exc.problems else stage.artifact} missing: {exc.message}"
         return StageResult(
@@ -128,44 +126,6 @@ def run_official_stage(
     if stage.kind == "xsd":
         return xsd_stage.run(stage.id, artifact, tree, limit=limit)
     return schematron_stage.run(stage.id, artifact, source, limit=limit, form=form)
-
-
-def _start_ahead(
-    ruleset: RuleSet,
-    source: schematron_stage.Source,
-    form: Form,
-    min_bytes: int | Literal["auto"] | None,
-) -> dict[str, tuple[Future[StageResult], Artifact]]:
-    """Starts the Schematron stages after the first in the worker process, for big documents."""
-    stages = [s for s in ruleset.stages if s.kind == "schematron"]
-    auto = min_bytes == "auto"
-    threshold = pool.SUGGESTED_MIN_BYTES if min_bytes == "auto" else min_bytes
-    if (
-        threshold is None
-        or len(source.text) < threshold
-        or len(stages) < 2
-        or any(s.stop_on_fatal for s in ruleset.stages)  # a skipped stage must not run
-        or (auto and not (pool.core_free() and pool.warm_worker_ready()))
-    ):
-        return {}
-    ahead = {}
-    for stage in stages[1:]:
-        try:
-            artifact = _stage_artifact(stage)
-        except ArtifactError:
-            continue  # the loop records it as not available
-        future = pool.submit(stage.id, artifact, source.text, limit=MAX_FINDINGS, form=form)
-        if future is not None:
-            ahead[stage.id] = (future, artifact)
-    return ahead
-
-
-def _capped(result: StageResult, limit: int) -> StageResult:
-    """A stage result cut to ``limit`` findings, as if it had been run with that limit."""
-    excess = len(result.findings) - limit
-    if excess <= 0:
-        return result
-    return replace(result, findings=result.findings[:limit], truncated=result.truncated + excess)
 
 
 def run_ruleset(
@@ -180,10 +140,10 @@ def run_ruleset(
 
     ``schematron_form`` forces the original or the fast form of the Schematron
     stages (the benchmark); ``auto`` runs each in the form its verdict allows.
-    From ``parallel_min_bytes`` of XML (None: never) the Schematron stages after
-    the first run in a worker process meanwhile (``validators.stages.pool``);
-    ``auto``: from ``pool.SUGGESTED_MIN_BYTES``, when a core is free and the worker
-    is warm.
+    From ``parallel_min_bytes`` of XML (None: never) the Schematron work is shared
+    with a worker process (``validators.stages.sharing``): later rule sets and, where
+    a rule set's fast form is cut, some of its patterns; ``auto``: from
+    ``pool.SUGGESTED_MIN_BYTES``, when a core is free and the worker is warm.
 
     The report holds at most ``MAX_FINDINGS`` findings in all; later stages still
     run (their outcome counts) but only add to the ``truncated`` count.
@@ -209,15 +169,13 @@ def _run_stages(
     schematron_form: Form,
     parallel_min_bytes: int | Literal["auto"] | None,
 ) -> Report:
-    ahead = _start_ahead(ruleset, source, schematron_form, parallel_min_bytes)
+    shared = sharing.start(ruleset, source, schematron_form, parallel_min_bytes)
 
     def run_one(stage: Stage, limit: int) -> StageResult:
-        if stage.id in ahead:
-            future, artifact = ahead[stage.id]
-            result = pool.result(
-                future, stage.id, artifact, source, limit=MAX_FINDINGS, form=schematron_form
-            )
-            return _capped(result, limit)
+        if shared is not None:
+            result = shared.stage(stage, limit)
+            if result is not None:
+                return result
         return run_official_stage(stage, tree, source, limit, schematron_form)
 
     return run_stages(ruleset, run_one, document_sha256=document_sha256)

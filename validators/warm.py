@@ -21,9 +21,11 @@ from datetime import date
 from lxml import etree
 
 from schemas.errors import ArtifactError
-from validators import ROOT_TAGS, run_ruleset
+from validators import ROOT_TAGS, run_ruleset, stage_artifact
 from validators.native import rules_of
-from validators.ruleset import RULE_SETS, RuleSet
+from validators.ruleset import RULE_SETS, RuleSet, Stage
+from validators.schematron.split import pattern_count
+from validators.stages import pool, schematron
 
 _NOTHING = "0" * 64  # the SHA-256 field of a report nobody reads
 
@@ -44,8 +46,14 @@ def rule_sets_in_force(on: date | None = None) -> list[RuleSet]:
     return [ruleset for ruleset in RULE_SETS if ruleset.in_force(day)]
 
 
-def warm_up(on: date | None = None, *, native: bool = True) -> WarmUpSummary:
+def warm_up(
+    on: date | None = None, *, native: bool = True, patterns: bool | None = None
+) -> WarmUpSummary:
     """Compiles every rule set in force (official and, with ``native``, native forms).
+
+    ``patterns``: also the one-pattern stylesheets of the rule sets that are cut
+    for sharing with the Saxon worker (:mod:`validators.stages.sharing`); None:
+    where this machine could share (two cores and sharing not turned off).
 
     Never raises for a missing rule set: a stage whose artifact is missing is
     listed in ``unavailable``, and documents that need it are answered "not
@@ -55,6 +63,8 @@ def warm_up(on: date | None = None, *, native: bool = True) -> WarmUpSummary:
 
     started = time.perf_counter()
     summary = WarmUpSummary()
+    if patterns is None:
+        patterns = pool.sharing_possible()
     for ruleset in rule_sets_in_force(on):
         tree = etree.ElementTree(etree.Element(ROOT_TAGS[ruleset.syntax]))
         report = run_ruleset(ruleset, tree, document_sha256=_NOTHING, parallel_min_bytes=None)
@@ -63,12 +73,23 @@ def warm_up(on: date | None = None, *, native: bool = True) -> WarmUpSummary:
             for result in report.results
             if result.outcome == "error"
         ]
-        for stage in ruleset.stages if native else ():
+        for stage in ruleset.stages:
             try:
-                if runs_natively(stage):
+                if native and runs_natively(stage):
                     rules_of(stage.artifact)
+                if patterns and stage.kind == "schematron":
+                    _compile_patterns(stage)
             except ArtifactError:
                 pass  # already listed: the official run of the same stage is in error
         summary.rule_sets.append(f"{ruleset.id} ({ruleset.syntax})")
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _compile_patterns(stage: Stage) -> None:
+    """The one-pattern executables of a stage whose fast form is cut (none otherwise)."""
+    artifact = stage_artifact(stage)
+    if schematron.resolve_form(artifact) != "fast":
+        return
+    for pattern in range(1, pattern_count(artifact.name) + 1):
+        schematron.pattern_executable(artifact, pattern)

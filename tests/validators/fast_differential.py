@@ -20,7 +20,7 @@ from lxml import etree
 from schemas.artifacts import Artifact
 from tests.conftest import CORPUS_DIR, corpus_files
 from tests.corpus.vefa import read_folder
-from validators import _stage_artifact
+from validators import stage_artifact
 from validators.ruleset import RULE_SETS, Stage
 from validators.schematron.compiler import sources_digest
 from validators.schematron.verdict import VERDICTS_FILE, Verdict, render
@@ -65,7 +65,7 @@ def stages() -> list[tuple[Stage, str]]:
 def rule_sets() -> Iterator[tuple[Artifact, str]]:
     """Each distinct Schematron rule set of every profile (loaded, merged), with its syntax."""
     for stage, syntax in stages():
-        yield _stage_artifact(stage), syntax
+        yield stage_artifact(stage), syntax
 
 
 def _findings(artifact: Artifact, source: schematron.Source, form: str) -> list[Finding]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.validators import fast_differential
-from validators import _stage_artifact
+from validators import stage_artifact
 from validators.schematron.verdict import recorded
 
 pytestmark = pytest.mark.slow  # a sweep over the official corpus: CI runs it
@@ -25,7 +25,7 @@ def texts(corpus_dir, artifacts_dir):
 
 @pytest.mark.parametrize(("stage", "syntax"), STAGES, ids=[s.artifact for s, _ in STAGES])
 def test_fast_form_reports_what_the_original_does(stage, syntax, texts, capsys):
-    artifact = _stage_artifact(stage)
+    artifact = stage_artifact(stage)
     outcome = fast_differential.compare(artifact, texts[syntax])
     measured = outcome.verdict
     with capsys.disabled():

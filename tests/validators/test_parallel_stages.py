@@ -9,27 +9,15 @@ from lxml import etree
 
 from schemas.xml_input import parse_xml
 from tests.conftest import corpus_files
-from validators import _capped, run_ruleset
-from validators.report import Finding, StageResult
+from validators import run_ruleset
+from validators.report import StageResult
 from validators.ruleset import ruleset_for
 from validators.stages import pool
 from validators.stages import schematron as schematron_stage
 
 
-def _findings(count: int) -> tuple[Finding, ...]:
-    return tuple(Finding(f"R-{i}", "fatal", f"/a[{i}]", "m", "s") for i in range(count))
-
-
-def test_a_capped_result_is_what_a_run_with_that_limit_reports():
-    result = StageResult("peppol", "invalid", _findings(5), truncated=2)
-    capped = _capped(result, 3)
-    assert capped.findings == result.findings[:3] and capped.truncated == 4
-    assert capped.outcome == "invalid"
-    assert _capped(result, 10) is result
-
-
-def _report(data: bytes, parallel: int | None):
-    ruleset = ruleset_for("peppol-bis-3", "ubl-invoice")
+def _report(data: bytes, parallel: int | None, profile: str = "peppol-bis-3"):
+    ruleset = ruleset_for(profile, "ubl-invoice")
     return run_ruleset(ruleset, parse_xml(data), document_sha256="x", parallel_min_bytes=parallel)
 
 
@@ -46,17 +34,20 @@ def test_parallel_stages_report_exactly_what_serial_stages_do(corpus_dir, artifa
     broken = etree.fromstring(documents[0])
     broken.find("{*}CustomizationID").text = "urn:not-peppol"  # PEPPOL-EN16931-R004 fires
     documents.append(etree.tostring(broken))
+    fired = 0
     try:
         for data in documents:
-            serial, parallel = _report(data, None), _report(data, 1)
-            assert _essence(parallel) == _essence(serial)
-        assert any(r.findings for r in serial.results)  # the comparison is not all-empty
+            for profile in ("peppol-bis-3", "en16931"):  # later stages; EN 16931's patterns
+                serial, parallel = _report(data, None, profile), _report(data, 1, profile)
+                assert _essence(parallel) == _essence(serial)
+                fired += sum(len(r.findings) for r in serial.results)
+        assert fired  # the comparison is not all-empty
     finally:
         pool.shutdown()
 
 
 def test_a_failed_worker_means_the_stage_runs_here(corpus_dir, artifacts_dir, monkeypatch):
-    failed: Future[StageResult] = Future()
+    failed: Future[list[StageResult]] = Future()
     failed.set_exception(RuntimeError("worker died"))
     monkeypatch.setattr(pool, "submit", lambda *args, **kwargs: failed)
     data = corpus_files("ubl", "valid")[0].read_bytes()
@@ -102,10 +93,15 @@ def small_threshold(monkeypatch):
     monkeypatch.setenv("EGW_PARALLEL_STAGES", "auto")
     submitted: list[str] = []
 
-    def here(stage_id, artifact, text, *, limit, form):  # the worker's result, computed here
-        submitted.append(stage_id)
-        future: Future[StageResult] = Future()
-        future.set_result(schematron_stage.run(stage_id, artifact, text, limit=limit, form=form))
+    def here(work, text, *, limit, form):  # the worker's results, computed here
+        submitted.extend((stage_id, pattern) for stage_id, _, pattern in work)
+        future: Future[list[StageResult]] = Future()
+        future.set_result(
+            [
+                schematron_stage.run(stage_id, artifact, text, limit=limit, form=form, pattern=p)
+                for stage_id, artifact, p in work
+            ]
+        )
         return future
 
     monkeypatch.setattr(pool, "submit", here)
@@ -119,7 +115,8 @@ def test_auto_uses_a_warm_worker_when_a_core_is_free(
     monkeypatch.setattr(pool, "warm_worker_ready", lambda: True)
     data = corpus_files("ubl", "valid")[0].read_bytes()
     report = _auto_report(data)
-    assert small_threshold == ["peppol"]
+    # The later rule set and EN 16931's last pattern (see validators.schematron.split.plan).
+    assert small_threshold == [("en16931", 3), ("peppol", None)]
     monkeypatch.setattr(pool, "core_free", lambda: False)
     assert _essence(report) == _essence(_auto_report(data))
 
@@ -180,7 +177,7 @@ def test_a_real_worker_warms_up_then_takes_the_later_stages(corpus_dir, artifact
             pool, "submit", lambda *a, **k: submitted.append(a[0]) or original_submit(*a, **k)
         )
         assert _essence(_auto_report(data)) == _essence(serial)
-        assert submitted == ["peppol"]
+        assert [stage for work in submitted for stage, _, _ in work] == ["en16931", "peppol"]
     finally:
         pool.shutdown()
 
@@ -207,3 +204,16 @@ def test_a_worker_that_cannot_warm_up_is_not_started_again_for_a_while(monkeypat
     monkeypatch.setattr(pool, "RETRY_AFTER_SECONDS", 0.0)
     assert not pool.warm_worker_ready()
     assert spawned == [1, 1]
+
+
+def test_a_unit_in_error_makes_its_stage_run_whole_here(corpus_dir, artifacts_dir, monkeypatch):
+    def broken_results(work, text, *, limit, form):
+        future: Future[list[StageResult]] = Future()
+        future.set_result([StageResult(stage_id, "error", ()) for stage_id, _, _ in work])
+        return future
+
+    monkeypatch.setattr(pool, "submit", broken_results)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    for profile in ("en16931", "peppol-bis-3"):
+        assert _essence(_report(data, 1, profile)) == _essence(_report(data, None, profile))
+        assert all(r.outcome != "error" for r in _report(data, 1, profile).results)

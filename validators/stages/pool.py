@@ -44,16 +44,24 @@ RETRY_AFTER_SECONDS = 600.0
 _failed_at: float | None = None
 
 
+def sharing_possible() -> bool:
+    """Whether this process could ever share work with the worker: two cores, not turned off."""
+    if os.environ.get("EGW_PARALLEL_STAGES", "auto").lower() in ("off", "false", "0"):
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) >= 2
+
+
 def core_free() -> bool:
     """Whether a second core is idle enough for the worker to pay (and it is not turned off).
 
     At least two cores this process may run on, and a one-minute load average of
     at most one less than that.
     """
-    if os.environ.get("EGW_PARALLEL_STAGES", "auto").lower() in ("off", "false", "0"):
+    if not sharing_possible():
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2 and os.getloadavg()[0] <= (cores or 1) - 1
+    return os.getloadavg()[0] <= (cores or 1) - 1
 
 
 def _warm() -> None:
@@ -63,7 +71,7 @@ def _warm() -> None:
 def _compile_rule_sets() -> None:
     from validators.warm import warm_up
 
-    warm_up(native=False)
+    warm_up(native=False, patterns=True)
 
 
 def warm_worker_ready() -> bool:
@@ -93,8 +101,20 @@ def warm_worker_ready() -> bool:
     return True
 
 
-def _run(stage_id: str, artifact: Artifact, text: str, limit: int, form: Form) -> StageResult:
-    return schematron.run(stage_id, artifact, text, limit=limit, form=form)
+#: One piece of work for the worker: a stage's id, its rule set, and one of its patterns
+#: (None: the whole rule set; see validators.schematron.split).
+Work = tuple[str, Artifact, int | None]
+
+
+def _run(work: tuple[Work, ...], text: str, limit: int, form: Form) -> list[StageResult]:
+    source = schematron.Source(text)  # one parse for every piece
+    try:
+        return [
+            schematron.run(stage_id, artifact, source, limit=limit, form=form, pattern=pattern)
+            for stage_id, artifact, pattern in work
+        ]
+    finally:
+        source.release()
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -108,32 +128,41 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def submit(
-    stage_id: str, artifact: Artifact, text: str, *, limit: int, form: Form
-) -> Future[StageResult] | None:
-    """Starts a Schematron stage in the worker process; None when no worker can take it."""
+    work: tuple[Work, ...], text: str, *, limit: int, form: Form
+) -> Future[list[StageResult]] | None:
+    """Starts pieces of Schematron work in the worker process; None when no worker can take them.
+
+    They run in the order given, over one parse of ``text``; the future's result
+    holds one stage result per piece.
+    """
     try:
-        return _executor().submit(_run, stage_id, artifact, text, limit, form)
+        return _executor().submit(_run, work, text, limit, form)
     except (BrokenProcessPool, RuntimeError, OSError):
         shutdown()  # a broken pool is replaced on the next big document
         return None
 
 
-def result(
-    future: Future[StageResult],
-    stage_id: str,
-    artifact: Artifact,
+def results(
+    future: Future[list[StageResult]] | None,
+    work: tuple[Work, ...],
     source: schematron.Source,
     *,
     limit: int,
     form: Form,
-) -> StageResult:
-    """The worker's result, or the stage run here when the worker failed."""
-    try:
-        return future.result()
-    except Exception as exc:  # noqa: BLE001 - whatever went wrong there, the stage runs here
-        if isinstance(exc, BrokenProcessPool):
-            shutdown()
-        return schematron.run(stage_id, artifact, source, limit=limit, form=form)
+) -> list[StageResult]:
+    """The worker's results, or the work run here when the worker failed (or never started)."""
+    if future is not None:
+        try:
+            found = future.result()
+            if len(found) == len(work):
+                return found
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong there, the work runs here
+            if isinstance(exc, BrokenProcessPool):
+                shutdown()
+    return [
+        schematron.run(stage_id, artifact, source, limit=limit, form=form, pattern=pattern)
+        for stage_id, artifact, pattern in work
+    ]
 
 
 def shutdown() -> None:

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -124,6 +125,28 @@ def executable(artifact: Artifact, *, form: Form = "auto") -> Any:
                     raise
                 _resolved[artifact.sha256] = "original"
                 return executable(artifact, form="original")
+            _executables[key] = compiled
+        return compiled
+
+
+def pattern_executable(artifact: Artifact, pattern: int) -> Any:
+    """The Saxon executable of one pattern of a rule set's fast form (1-based).
+
+    See :mod:`validators.schematron.split`: only for a rule set whose fast form runs.
+    """
+    from validators.schematron.split import one_pattern_xslt
+
+    with _lock:
+        key = f"{artifact.sha256}:fast:pattern-{pattern}"
+        compiled = _executables.get(key)
+        if compiled is None:
+            path = one_pattern_xslt(Path(_xslt_source(artifact, "fast")), pattern)
+            processor = _saxon().new_xslt30_processor()
+            compiled = processor.compile_stylesheet(stylesheet_file=str(path))
+            if compiled is None:
+                raise SchematronError(
+                    f"Saxon could not compile pattern {pattern} of {artifact.name}"
+                )
             _executables[key] = compiled
         return compiled
 
@@ -244,9 +267,19 @@ class Source:
             self._node = None
 
 
-def _transform_to_file(artifact: Artifact, document: str | Source, output: str, form: Form) -> None:
+def _transform_to_file(
+    artifact: Artifact,
+    document: str | Source,
+    output: str,
+    form: Form,
+    pattern: int | None = None,
+) -> None:
     with _lock:
-        compiled = executable(artifact, form=form)
+        compiled = (
+            executable(artifact, form=form)
+            if pattern is None
+            else pattern_executable(artifact, pattern)
+        )
         source = document if isinstance(document, Source) else Source(document)
         try:
             compiled.transform_to_file(xdm_node=source.node(), output_file=output)
@@ -275,11 +308,13 @@ def run(
     *,
     limit: int = MAX_FINDINGS,
     form: Form = "auto",
+    pattern: int | None = None,
 ) -> StageResult:
     """Validates a document (XML text) with a Schematron rule set, keeping at most ``limit`` findings.
 
     Pass a :class:`Source` to share one Saxon parse between the rule sets of a profile;
-    ``form`` forces the original or the fast form (the differential test, the benchmark).
+    ``form`` forces the original or the fast form (the differential test, the benchmark);
+    ``pattern`` runs only that pattern of the fast form (:mod:`validators.schematron.split`).
 
     Raises:
         XmlInputError: Saxon's own XML parser refused the document (a limit of its own).
@@ -292,7 +327,7 @@ def run(
     os.close(descriptor)
     try:
         try:
-            _transform_to_file(artifact, document, output, form)
+            _transform_to_file(artifact, document, output, form, pattern)
             if os.path.getsize(output) == 0:
                 raise StageRunError(artifact.name, "the rule set produced no output")
             svrl = read_svrl(output, stage_id, limit=limit)
