@@ -65,21 +65,21 @@ class SharedRun:
         units = self.units.get(stage.id)
         if units is None:
             return None
-        parts = []
-        for unit in units:
-            if unit in self.sent:
-                parts.append(self._from_worker(unit))
-            else:
-                parts.append(
-                    schematron.run(
-                        stage.id,
-                        self.artifacts[stage.id],
-                        self.source,
-                        limit=MAX_FINDINGS,
-                        form=self.form,
-                        pattern=unit.pattern,
-                    )
-                )
+        # This process's own units first, the worker's after: waiting for the worker
+        # while work of our own is left would leave this core idle.
+        done = {
+            unit: schematron.run(
+                stage.id,
+                self.artifacts[stage.id],
+                self.source,
+                limit=MAX_FINDINGS,
+                form=self.form,
+                pattern=unit.pattern,
+            )
+            for unit in units
+            if unit not in self.sent
+        }
+        parts = [done[unit] if unit in done else self._from_worker(unit) for unit in units]
         if any(part.outcome == "error" for part in parts):
             return None
         return merged(stage.id, parts, limit)
