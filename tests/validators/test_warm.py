@@ -21,8 +21,14 @@ _AFTER_WARM_UP = textwrap.dedent(
     import validators.stages.schematron as schematron
     from validators.warm import rule_sets_in_force, warm_up
 
-    summary = warm_up()
+    summary = warm_up(patterns=True)
     assert summary.unavailable == [], summary.unavailable
+    from validators.schematron.split import PATTERN_COSTS
+    from schemas.artifacts import load
+    for name, costs in PATTERN_COSTS.items():
+        sha = load(name).sha256
+        for pattern in range(1, len(costs) + 1):
+            assert f"{sha}:fast:pattern-{pattern}" in schematron._executables, (name, pattern)
 
     def no_compile(*args, **kwargs):
         raise AssertionError("compiled after the warm-up")
@@ -35,6 +41,10 @@ _AFTER_WARM_UP = textwrap.dedent(
         assert not errors, (ruleset.id, errors)
     missing = sorted(NATIVE_ARTIFACTS - set(native._cache))
     assert not missing, missing
+    for name, costs in PATTERN_COSTS.items():  # and the cut rule sets' patterns
+        artifact = load(name)
+        for pattern in range(1, len(costs) + 1):
+            schematron.pattern_executable(artifact, pattern)
     print("warm", len(summary.rule_sets))
     """
 )

@@ -90,7 +90,6 @@ def start(
     source: schematron.Source,
     form: Form,
     min_bytes: int | Literal["auto"] | None,
-    artifact_of: dict[str, Artifact] | None = None,
 ) -> SharedRun | None:
     """Plans and starts the worker's share of a document's Schematron work; None: all runs here.
 
@@ -112,7 +111,7 @@ def start(
     units: dict[str, list[Unit]] = {}
     for stage in stages:
         try:
-            artifact = (artifact_of or {}).get(stage.id) or stage_artifact(stage)
+            artifact = stage_artifact(stage)
         except ArtifactError:
             continue  # the runner records it as not available
         artifacts[stage.id] = artifact
