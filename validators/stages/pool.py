@@ -1,20 +1,21 @@
-"""Schematron stages of one big document in a second process, beside this one.
+"""The Saxon worker: a second process that takes a share of one big document's Schematron work.
 
 Saxon runs a transformation on one core, and this process runs one at a time
-(its Saxon objects sit behind a lock). For a big document the EN 16931 and the
-Peppol rule sets take about 0.6 s and 0.35 s: a warm worker process runs the
-later Schematron stages over its own parse of the same text while this process
-runs the first. Below a size threshold shipping the text and parsing it twice
-costs more than it saves, so small documents never leave the process. A worker
-that fails in any way is not trusted: the stage runs here instead.
+(its Saxon objects sit behind a lock). For a big document a warm worker process
+runs its share (later rule sets, patterns of a cut rule set: see
+:mod:`validators.stages.sharing`) over its own parse of the same text while
+this process runs the rest. Below a size threshold shipping the text and
+parsing it twice costs more than it saves, so small documents never leave the
+process. A worker that fails in any way is not trusted: the work runs here.
 
-It pays only where a core is free: on an idle 2-core machine a 5,000-line Peppol
-invoice took 0.70 s instead of 0.95 s, while on a loaded one (load 8-9) it was
-slower (2.8 s against 2.1-2.5 s). So by default (``validators.run_ruleset``'s
-``parallel_min_bytes="auto"``) the worker takes a document of at least
-:data:`SUGGESTED_MIN_BYTES` only when :func:`core_free` says so and the worker is
-already warm (its rule sets compiled, see :func:`warm_worker_ready`): a cold
-worker is started for later documents, never waited for.
+It pays only where a core is free: on an idle 2-core machine a 5,000-line UBL
+invoice took 0.53 s instead of 0.77 s (EN 16931) and 0.65 s instead of 0.98 s
+(Peppol), while on a loaded one (load 8-9) sharing was slower (2.8 s against
+2.1-2.5 s for Peppol). So by default (``validators.run_ruleset``'s
+``parallel_min_bytes="auto"``) the worker takes a share of a document of at
+least :data:`SUGGESTED_MIN_BYTES` only when :func:`core_free` says so and the
+worker is already warm (its rule sets compiled, see :func:`warm_worker_ready`):
+a cold worker is started for later documents, never waited for.
 ``EGW_PARALLEL_STAGES=off`` turns it off.
 """
 
@@ -44,12 +45,18 @@ RETRY_AFTER_SECONDS = 600.0
 _failed_at: float | None = None
 
 
+def _cores() -> int:
+    """The cores this process may run on (its affinity, where the platform tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def sharing_possible() -> bool:
     """Whether this process could ever share work with the worker: two cores, not turned off."""
     if os.environ.get("EGW_PARALLEL_STAGES", "auto").lower() in ("off", "false", "0"):
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (cores or 1) >= 2
+    return _cores() >= 2
 
 
 def core_free() -> bool:
@@ -58,10 +65,7 @@ def core_free() -> bool:
     At least two cores this process may run on, and a one-minute load average of
     at most one less than that.
     """
-    if not sharing_possible():
-        return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return os.getloadavg()[0] <= (cores or 1) - 1
+    return sharing_possible() and os.getloadavg()[0] <= _cores() - 1
 
 
 def _warm() -> None:
