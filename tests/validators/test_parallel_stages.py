@@ -217,3 +217,109 @@ def test_a_unit_in_error_makes_its_stage_run_whole_here(corpus_dir, artifacts_di
     for profile in ("en16931", "peppol-bis-3"):
         assert _essence(_report(data, 1, profile)) == _essence(_report(data, None, profile))
         assert all(r.outcome != "error" for r in _report(data, 1, profile).results)
+
+
+# -- the worker's own functions, run here (coverage cannot see into the worker process) ----
+
+
+def _work(profile: str = "peppol-bis-3"):
+    from validators import stage_artifact
+
+    ruleset = ruleset_for(profile, "ubl-invoice")
+    return tuple(
+        (stage.id, stage_artifact(stage), None)
+        for stage in ruleset.stages
+        if stage.kind == "schematron"
+    )
+
+
+def test_the_worker_runs_each_piece_over_one_parse_as_separate_runs_would(
+    corpus_dir, artifacts_dir
+):
+    text = etree.tostring(etree.parse(str(corpus_files("ubl", "valid")[0])), encoding="unicode")
+    work = _work() + ((_work()[0][0], _work()[0][1], 2),)  # and EN 16931's second pattern
+    found = pool._run(work, text, 100, "auto")
+    alone = [
+        schematron_stage.run(stage_id, artifact, text, limit=100, pattern=pattern)
+        for stage_id, artifact, pattern in work
+    ]
+    assert [_stage_essence(r) for r in found] == [_stage_essence(r) for r in alone]
+    assert [r.stage for r in found] == ["en16931", "peppol", "en16931"]
+
+
+def _stage_essence(result: StageResult):
+    return (result.stage, result.outcome, [(f.rule_id, f.location) for f in result.findings])
+
+
+def test_the_worker_warms_up_official_rule_sets_and_patterns_only(monkeypatch):
+    import validators.warm
+
+    asked = []
+    monkeypatch.setattr(validators.warm, "warm_up", lambda **kwargs: asked.append(kwargs))
+    pool._compile_rule_sets()
+    assert asked == [{"native": False, "patterns": True}]
+
+
+def test_work_that_cannot_be_sent_runs_here(corpus_dir, artifacts_dir, monkeypatch):
+    def no_worker():
+        raise RuntimeError("cannot start a process here")
+
+    monkeypatch.setattr(pool, "_executor", no_worker)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    assert pool.submit(_work(), "<x/>", limit=10, form="auto") is None
+    assert _essence(_report(data, 1)) == _essence(_report(data, None))
+
+
+def test_a_broken_worker_is_shut_down_and_its_work_runs_here(
+    corpus_dir, artifacts_dir, monkeypatch
+):
+    from concurrent.futures.process import BrokenProcessPool
+
+    stopped = []
+    monkeypatch.setattr(pool, "shutdown", lambda: stopped.append(1))
+    broken: Future[list[StageResult]] = Future()
+    broken.set_exception(BrokenProcessPool("the worker died"))
+    text = etree.tostring(etree.parse(str(corpus_files("ubl", "valid")[0])), encoding="unicode")
+    source = schematron_stage.Source(text)
+    try:
+        found = pool.results(broken, _work(), source, limit=100, form="auto")
+    finally:
+        source.release()
+    assert stopped == [1]
+    assert [r.stage for r in found] == ["en16931", "peppol"]
+    assert all(r.outcome in ("valid", "invalid") for r in found)
+
+
+def test_a_stage_whose_rule_set_is_missing_is_left_to_the_runner(
+    corpus_dir, artifacts_dir, monkeypatch
+):
+    import validators
+    from schemas.errors import ArtifactError
+
+    original = validators.stage_artifact
+
+    def missing_peppol(stage):
+        if stage.id == "peppol":
+            raise ArtifactError("peppol-ubl-sch is not installed")
+        return original(stage)
+
+    monkeypatch.setattr(validators, "stage_artifact", missing_peppol)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    shared, serial = _report(data, 1), _report(data, None)
+    assert _essence(shared) == _essence(serial)
+    assert [r.outcome for r in shared.results][-1] == "error"  # not checked, as without sharing
+
+
+def test_nothing_is_sent_when_the_plan_keeps_everything_here(
+    corpus_dir, artifacts_dir, monkeypatch
+):
+    from validators.stages import sharing
+
+    monkeypatch.setattr(sharing, "plan", lambda units: frozenset())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("sent although the plan kept everything here")
+
+    monkeypatch.setattr(pool, "submit", refuse)
+    data = corpus_files("ubl", "valid")[0].read_bytes()
+    assert _essence(_report(data, 1)) == _essence(_report(data, None))
