@@ -14,6 +14,15 @@ from gateway.settings import Settings
 from validators.warm import WarmUpSummary
 
 
+@pytest.fixture(autouse=True)
+def _unfreeze():
+    """A warm-up here freezes this test process's objects; the next tests collect as before."""
+    yield
+    import gc
+
+    gc.unfreeze()
+
+
 def _app(tmp_path: Path, **settings: object):  # type: ignore[no-untyped-def]
     return create_app(Settings(data_dir=tmp_path, **settings))  # type: ignore[arg-type]
 
@@ -76,3 +85,29 @@ def test_the_real_warm_up_reports_every_rule_set_in_force(tmp_path):
     # Three profiles, each for UBL Invoice, UBL CreditNote and CII.
     assert len(summary.rule_sets) == 9
     assert any(name.startswith("de.xrechnung:cii") for name in summary.rule_sets)
+
+
+def test_a_finished_warm_up_freezes_the_startup_objects(tmp_path, monkeypatch):
+    import gc
+
+    frozen = []
+    monkeypatch.setattr(warmup_module, "warm_up", lambda: WarmUpSummary(rule_sets=["a"]))
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *a: frozen.append("collect") or 0)
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 250_000)
+    app = _app(tmp_path, warm_up=True)
+    with TestClient(app):
+        assert app.state.warm_up.done.wait(10)
+    assert frozen == ["collect", "freeze"]  # garbage first: what is frozen is never collected
+    assert app.state.warm_up.frozen == 250_000
+
+
+def test_freezing_hides_objects_alive_now_from_the_collector():
+    import gc
+
+    before = gc.get_freeze_count()
+    try:
+        kept = [[] for _ in range(1000)]  # alive now: frozen with the rest
+        assert warmup_module.freeze_startup_objects() >= before + len(kept)
+    finally:
+        gc.unfreeze()  # the test process goes on collecting as before
