@@ -121,25 +121,28 @@ def test_auto_uses_a_warm_worker_when_a_core_is_free(
     assert _essence(report) == _essence(_auto_report(data))
 
 
-def test_auto_runs_here_when_no_core_is_free(
-    corpus_dir, artifacts_dir, monkeypatch, small_threshold
+@pytest.mark.parametrize(
+    ("core_free", "worker_warm", "asked_for_worker"),
+    [
+        (False, True, []),  # no core free: the worker is not even asked for
+        (True, False, [1]),  # asked (which starts a worker), never waited for: runs here
+    ],
+)
+def test_auto_runs_here_without_a_free_core_or_a_warm_worker(
+    corpus_dir,
+    artifacts_dir,
+    monkeypatch,
+    small_threshold,
+    core_free,
+    worker_warm,
+    asked_for_worker,
 ):
-    monkeypatch.setattr(pool, "core_free", lambda: False)
-    started = []
-    monkeypatch.setattr(pool, "warm_worker_ready", lambda: started.append(1) or True)
-    _auto_report(corpus_files("ubl", "valid")[0].read_bytes())
-    assert small_threshold == [] and started == []
-
-
-def test_auto_never_waits_for_a_cold_worker(
-    corpus_dir, artifacts_dir, monkeypatch, small_threshold
-):
-    monkeypatch.setattr(pool, "core_free", lambda: True)
+    monkeypatch.setattr(pool, "core_free", lambda: core_free)
     asked = []
-    monkeypatch.setattr(pool, "warm_worker_ready", lambda: asked.append(1) or False)
+    monkeypatch.setattr(pool, "warm_worker_ready", lambda: asked.append(1) or worker_warm)
     _auto_report(corpus_files("ubl", "valid")[0].read_bytes())
-    assert asked == [1]  # asked (which starts a worker) ...
-    assert small_threshold == []  # ... but the stage ran here
+    assert asked == asked_for_worker
+    assert small_threshold == []  # nothing was sent to the worker
 
 
 def test_core_free_reads_the_load_and_the_switch(monkeypatch):

@@ -110,13 +110,20 @@ def warm_worker_ready() -> bool:
 Work = tuple[str, Artifact, int | None]
 
 
+def run_here(
+    work: tuple[Work, ...], source: schematron.Source, *, limit: int, form: Form
+) -> list[StageResult]:
+    """Runs pieces of work in this process, in order, over one parse (the worker's body too)."""
+    return [
+        schematron.run(stage_id, artifact, source, limit=limit, form=form, pattern=pattern)
+        for stage_id, artifact, pattern in work
+    ]
+
+
 def _run(work: tuple[Work, ...], text: str, limit: int, form: Form) -> list[StageResult]:
     source = schematron.Source(text)  # one parse for every piece
     try:
-        return [
-            schematron.run(stage_id, artifact, source, limit=limit, form=form, pattern=pattern)
-            for stage_id, artifact, pattern in work
-        ]
+        return run_here(work, source, limit=limit, form=form)
     finally:
         source.release()
 
@@ -163,10 +170,7 @@ def results(
         except Exception as exc:  # noqa: BLE001 - whatever went wrong there, the work runs here
             if isinstance(exc, BrokenProcessPool):
                 shutdown()
-    return [
-        schematron.run(stage_id, artifact, source, limit=limit, form=form, pattern=pattern)
-        for stage_id, artifact, pattern in work
-    ]
+    return run_here(work, source, limit=limit, form=form)
 
 
 def shutdown() -> None:

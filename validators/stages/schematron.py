@@ -141,21 +141,19 @@ def pattern_executable(artifact: Artifact, pattern: int) -> Any:
         compiled = _executables.get(key)
         if compiled is None:
             path = one_pattern_xslt(Path(_xslt_source(artifact, "fast")), pattern)
-            processor = _saxon().new_xslt30_processor()
-            compiled = processor.compile_stylesheet(stylesheet_file=str(path))
-            if compiled is None:
-                raise SchematronError(
-                    f"Saxon could not compile pattern {pattern} of {artifact.name}"
-                )
+            compiled = _compile_stylesheet(str(path), f"pattern {pattern} of {artifact.name}")
             _executables[key] = compiled
         return compiled
 
 
 def _compile(artifact: Artifact, form: Form) -> Any:
-    processor = _saxon().new_xslt30_processor()
-    compiled = processor.compile_stylesheet(stylesheet_file=_xslt_source(artifact, form))
+    return _compile_stylesheet(_xslt_source(artifact, form), f"the rule set {artifact.name}")
+
+
+def _compile_stylesheet(path: str, what: str) -> Any:
+    compiled = _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=path)
     if compiled is None:
-        raise SchematronError(f"Saxon could not compile the rule set {artifact.name}")
+        raise SchematronError(f"Saxon could not compile {what}")
     return compiled
 
 

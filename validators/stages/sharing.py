@@ -67,18 +67,15 @@ class SharedRun:
             return None
         # This process's own units first, the worker's after: waiting for the worker
         # while work of our own is left would leave this core idle.
-        done = {
-            unit: schematron.run(
-                stage.id,
-                self.artifacts[stage.id],
-                self.source,
-                limit=MAX_FINDINGS,
-                form=self.form,
-                pattern=unit.pattern,
+        mine = [unit for unit in units if unit not in self.sent]
+        work = tuple((stage.id, self.artifacts[stage.id], unit.pattern) for unit in mine)
+        done = dict(
+            zip(
+                mine,
+                pool.run_here(work, self.source, limit=MAX_FINDINGS, form=self.form),
+                strict=True,
             )
-            for unit in units
-            if unit not in self.sent
-        }
+        )
         parts = [done[unit] if unit in done else self._from_worker(unit) for unit in units]
         if any(part.outcome == "error" for part in parts):
             return None
@@ -120,7 +117,8 @@ def start(
     every = [unit for stage_units in units.values() for unit in stage_units]
     if len(every) < 2 or (auto and not (pool.core_free() and pool.warm_worker_ready())):
         return None
-    sent = tuple(unit for unit in every if unit in plan(every))
+    to_worker = plan(every)
+    sent = tuple(unit for unit in every if unit in to_worker)  # in the order they run
     if not sent:
         return None
     work = tuple((u.stage_id, artifacts[u.stage_id], u.pattern) for u in sent)
