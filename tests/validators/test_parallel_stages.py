@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future
 
 import pytest
@@ -148,8 +149,15 @@ def test_auto_runs_here_without_a_free_core_or_a_warm_worker(
 def test_core_free_reads_the_load_and_the_switch(monkeypatch):
     monkeypatch.setattr(pool.os, "sched_getaffinity", lambda _pid: {0, 1})
     monkeypatch.setenv("EGW_PARALLEL_STAGES", "auto")
+    monkeypatch.setattr(pool, "runnable_now", lambda: 1)  # only the caller runs
     monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.4, 0.0, 0.0))
     assert pool.core_free()
+    # A burst on an idle machine: the load average has not caught up, the other core is taken.
+    monkeypatch.setattr(pool, "runnable_now", lambda: 2)
+    assert not pool.core_free()
+    monkeypatch.setattr(pool, "runnable_now", lambda: None)  # no /proc/loadavg: the average decides
+    assert pool.core_free()
+    monkeypatch.setattr(pool, "runnable_now", lambda: 1)
     monkeypatch.setattr(pool.os, "getloadavg", lambda: (1.6, 0.0, 0.0))
     assert not pool.core_free()
     monkeypatch.setattr(pool.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
@@ -326,3 +334,29 @@ def test_nothing_is_sent_when_the_plan_keeps_everything_here(
     monkeypatch.setattr(pool, "submit", refuse)
     data = corpus_files("ubl", "valid")[0].read_bytes()
     assert _essence(_report(data, 1)) == _essence(_report(data, None))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"0.52 0.58 0.59 3/211 12345\n", 3),
+        (b"0.52 0.58\n", None),  # not the four fields of Linux
+        (b"0.52 0.58 0.59 x/211 12345\n", None),
+        (None, None),  # no such file
+    ],
+)
+def test_runnable_now_reads_the_running_threads_of_proc_loadavg(
+    tmp_path, monkeypatch, content, expected
+):
+    source = tmp_path / "loadavg"
+    if content is not None:
+        source.write_bytes(content)
+    monkeypatch.setattr(pool, "_LOADAVG", str(source))
+    assert pool.runnable_now() == expected
+
+
+def test_runnable_now_counts_the_caller_on_linux():
+    if not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc/loadavg on this platform")
+    runnable = pool.runnable_now()
+    assert runnable is not None and runnable >= 1  # this thread runs while it reads

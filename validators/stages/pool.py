@@ -13,7 +13,8 @@ invoice took 0.53 s instead of 0.77 s (EN 16931) and 0.65 s instead of 0.98 s
 (Peppol), while on a loaded one (load 8-9) sharing was slower (2.8 s against
 2.1-2.5 s for Peppol). So by default (``validators.run_ruleset``'s
 ``parallel_min_bytes="auto"``) the worker takes a share of a document of at
-least :data:`SUGGESTED_MIN_BYTES` only when :func:`core_free` says so and the
+least :data:`SUGGESTED_MIN_BYTES` only when :func:`core_free` says a core is idle
+(by the load average and the threads runnable now) and the
 worker is already warm (its rule sets compiled, see :func:`warm_worker_ready`):
 a cold worker is started for later documents, never waited for.
 ``EGW_PARALLEL_STAGES=off`` turns it off.
@@ -43,6 +44,7 @@ _pool_lock = threading.Lock()
 #: cannot start would otherwise cost a process spawn per big document).
 RETRY_AFTER_SECONDS = 600.0
 _failed_at: float | None = None
+_LOADAVG = "/proc/loadavg"
 
 
 def _cores() -> int:
@@ -62,10 +64,32 @@ def sharing_possible() -> bool:
 def core_free() -> bool:
     """Whether a second core is idle enough for the worker to pay (and it is not turned off).
 
-    At least two cores this process may run on, and a one-minute load average of
-    at most one less than that.
+    At least two cores this process may run on, a one-minute load average of at
+    most one less than that, and, where Linux tells, no more threads runnable right
+    now than that (this one included). The load average alone lags by a minute: a
+    burst of work on an idle machine would still be shared while it fills the other
+    core. The snapshot alone misses a machine that is busy on average.
     """
-    return sharing_possible() and os.getloadavg()[0] <= _cores() - 1
+    if not sharing_possible():
+        return False
+    spare = _cores() - 1
+    if os.getloadavg()[0] > spare:
+        return False
+    runnable = runnable_now()
+    return runnable is None or runnable <= spare
+
+
+def runnable_now() -> int | None:
+    """The threads of the whole machine that run or wait for a core now, this one included.
+
+    The fourth field of Linux's ``/proc/loadavg`` (``running/total``); None where
+    there is no such file or it reads otherwise.
+    """
+    try:
+        with open(_LOADAVG, "rb") as source:
+            return int(source.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _warm() -> None:
