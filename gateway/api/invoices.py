@@ -236,6 +236,14 @@ async def submit_invoice(
     principal: ErpPrincipal,
     pipeline: PipelineDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    strict: Annotated[
+        bool,
+        Query(
+            description="judge this draft by the official rules (Saxon) even where the gateway "
+            "runs their native equivalent (EGW_VALIDATION_ENGINE=auto); the answer's `engine` "
+            "says `official`. An idempotent replay returns the stored judgement."
+        ),
+    ] = False,
 ) -> Response:
     """Completes, renders, validates, signs and stores a draft; nothing is stored when a step fails."""
     _require(request, ("application/json",))
@@ -249,6 +257,7 @@ async def submit_invoice(
         principal,
         body,
         idempotency_key,
+        strict,
     )
 
 
@@ -258,6 +267,7 @@ def _submit_draft(
     principal: Principal,
     body: bytes,
     idempotency_key: str | None,
+    strict: bool,
 ) -> Response:
     """The blocking half of ``POST /v1/invoices`` (runs in the thread pool)."""
     try:
@@ -280,6 +290,7 @@ def _submit_draft(
         request_sha256=hashlib.sha256(body).hexdigest(),
         idempotency_key=idempotency_key,
         api_key_id=principal.key_id,
+        strict=strict,
     )
     return _created(outcome, state.archive, state.engine)
 

@@ -111,3 +111,27 @@ def test_the_official_setting_keeps_saxon(official):
     assert created.status_code == 201, created.text
     assert created.json()["engine"] == "official"
     assert "official_audit" not in client.get("/readyz").json()
+
+
+@pytest.mark.parametrize("number", ["ENG-S1", None], ids=["numbered-by-erp", "numbered-by-gateway"])
+def test_strict_has_the_official_rules_judge_one_draft_under_auto(auto, number):
+    client, erp, app = auto
+    draft = api_draft(number)  # without a number, the tenant's series numbers it
+    created = client.post("/v1/invoices?strict=true", json=draft, headers=erp)
+    assert created.status_code == 201, created.text
+    assert created.json()["engine"] == "official"
+    report = client.get(f"/v1/invoices/{created.json()['id']}/report", headers=erp).json()
+    assert report["engine"] == "official" and report["valid"]
+    # Saxon judged it already: nothing for the sampled audit (which samples every draft here).
+    app.state.pipeline.official_audit.drain()
+    assert client.get("/readyz").json()["official_audit"]["checked"] == 0
+    # The next draft without strict is judged natively again.
+    after = client.post("/v1/invoices", json=api_draft("ENG-S2"), headers=erp)
+    assert after.status_code == 201 and after.json()["engine"] == "native"
+
+
+def test_strict_takes_a_boolean(auto):
+    client, erp, _ = auto
+    refused = client.post("/v1/invoices?strict=perhaps", json=api_draft("ENG-S3"), headers=erp)
+    assert refused.status_code == 422
+    assert "strict" in refused.text
