@@ -18,6 +18,7 @@ Loopback only, a bounded number of requests. Run::
 
     .venv/bin/python bench/api.py                       # both databases, closed + open loop
     .venv/bin/python bench/api.py --db sqlite --mode open --rates 20,30,150 --seconds 10
+    .venv/bin/python bench/api.py --workers 2 --clients 8   # the whole machine serving
 """
 
 from __future__ import annotations
@@ -93,10 +94,13 @@ def start_pinned_server(
     loop: str = "auto",
     http: str = "auto",
     engine: str | None = None,
+    workers: int = 1,
 ) -> Server:
     """Initialises a data dir and starts one uvicorn worker pinned to SERVER_CORE.
 
     ``loop`` and ``http`` go to uvicorn (``auto``: uvloop and httptools when installed).
+    ``workers`` above 1: that many worker processes on every core (the generator then
+    shares a core with them), for what the whole machine serves.
     """
     env = {**os.environ, "EGW_DATA_DIR": str(data_dir)}
     if engine:
@@ -117,11 +121,15 @@ def start_pinned_server(
     )
     port = free_port()
     # One worker: uvicorn serves in this very process, so its pid is the server's CPU.
+    # Several: the pid is uvicorn's supervisor, and the CPU is read over its process tree.
     command = [sys.executable, "-m", "uvicorn", "gateway.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--log-level", "warning", "--no-access-log", "--loop", loop, "--http", http]
+    cores = (
+        str(SERVER_CORE) if workers == 1 else ",".join(map(str, sorted(os.sched_getaffinity(0))))
+    )
     process = subprocess.Popen(
-        ["taskset", "-c", str(SERVER_CORE), *command],
+        ["taskset", "-c", cores, *command],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -330,7 +338,12 @@ def bench_database(database: str, args: argparse.Namespace) -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             server = start_pinned_server(
-                Path(folder) / "data", url, loop=args.loop, http=args.http, engine=args.engine
+                Path(folder) / "data",
+                url,
+                loop=args.loop,
+                http=args.http,
+                engine=args.engine,
+                workers=args.workers,
             )
             try:
                 run_id = 0
@@ -417,11 +430,22 @@ def main() -> None:
     )
     parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto")
     parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes; above 1 they run on every core, the generator's included",
+    )
     args = parser.parse_args()
     if len(os.sched_getaffinity(0)) < 2:
         sys.exit("needs two cores: one for the server, one for the load generator")
+    where = (
+        f"one uvicorn worker on core {SERVER_CORE}"
+        if args.workers == 1
+        else f"{args.workers} uvicorn workers on every core (sharing core {CLIENT_CORE} with the generator)"
+    )
     print(
-        f"server: one uvicorn worker on core {SERVER_CORE}; generator: own process on core {CLIENT_CORE}; "
+        f"server: {where}; generator: own process on core {CLIENT_CORE}; "
         "10-line drafts, keep-alive; latency from scheduled arrival in open loop; "
         f"profile {args.profile}, engine {args.engine or 'default'}; "
         f"uvicorn --loop {args.loop} ({_installed('uvloop')}) --http {args.http} ({_installed('httptools')})"
