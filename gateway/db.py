@@ -3,7 +3,8 @@
 SQLite runs in WAL mode with a busy timeout, and every writing transaction starts
 with ``BEGIN IMMEDIATE`` (use :func:`writer`): writers are serialised at the start
 of a transaction instead of failing at commit, which is what gap-free numbering and
-idempotency need.
+idempotency need. Such writers queue in a file lock first, which wakes them as soon
+as the lock is free (:mod:`gateway.sqlite_writers`).
 """
 
 from __future__ import annotations
@@ -15,21 +16,29 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
+from gateway.sqlite_writers import WriterOrderedConnection, lock_path
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
     """Creates the engine for a database URL (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
     if url.startswith("sqlite"):
+        writers_lock = lock_path(url)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": WriterOrderedConnection,
+            },
             hide_parameters=True,  # SQL parameters are personal data: never in errors or logs
         )
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            dbapi_connection.lock_path = writers_lock
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
@@ -44,6 +53,8 @@ def make_engine(url: str) -> Engine:
             # Writers take the write lock when their transaction starts (see writer());
             # readers start a deferred transaction and never block anyone in WAL mode.
             immediate = connection.get_execution_options().get("immediate", False)
+            if immediate:
+                connection.connection.dbapi_connection.take_write_lock()
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
