@@ -4,8 +4,9 @@ SQLite serialises writers with its own lock, and a writer that finds it taken
 sleeps in SQLite's busy handler: 1, 2, 5, 10, ... up to 100 ms between attempts.
 Two server processes (``egw serve --workers 2``) writing to one SQLite file then
 spend much of their time asleep while the lock is free: measured with
-``bench/api.py --db sqlite --workers 2 --clients 8``, 94.6 invoices/s with p99 622 ms
-and p99.9 1.19 s; with this lock 118.6/s, p99 141 ms and p99.9 164 ms.
+``bench/api.py --db sqlite --workers 2 --clients 8`` on 2 cores, 87-93 invoices/s with
+p99 620-690 ms and p99.9 1.3-1.5 s; with this lock 112-120/s, p99 131-138 ms and p99.9
+156-170 ms (interleaved runs; one worker is unchanged).
 
 Before ``BEGIN IMMEDIATE`` a connection takes an exclusive ``flock`` on a lock file
 beside the database, polling every 0.2-2 ms, and gives it back when its
