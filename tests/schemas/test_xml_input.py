@@ -130,6 +130,22 @@ def test_very_long_names_are_refused_before_the_rule_engine_sees_them(where):
     assert caught.value.reason == "name-too-long"
 
 
+@pytest.mark.parametrize("utf16", [False, True], ids=["byte-scan-path", "element-scan-path"])
+def test_an_attribute_name_is_measured_without_its_namespace_on_both_paths(utf16):
+    from schemas.xml_input import MAX_NAME_LENGTH
+
+    def document(local: str) -> bytes:
+        text = f'<r xmlns:p="urn:a-long-namespace-name"><e p:{local}="1" q="2"/></r>'
+        return text.encode("utf-16") if utf16 else text.encode()
+
+    at_limit = "n" * MAX_NAME_LENGTH
+    element = parse_xml(document(at_limit)).getroot()[0]
+    assert element.get(f"{{urn:a-long-namespace-name}}{at_limit}") == "1"
+    with pytest.raises(XmlInputError) as caught:
+        parse_xml(document(at_limit + "n"))
+    assert caught.value.reason == "name-too-long"
+
+
 def test_what_saxon_refuses_is_the_documents_fault_not_a_stage_error(monkeypatch):
     # Should a document pass our limits and still be refused by Saxon's parser,
     # validation raises XmlInputError (a 4xx), never an "error" stage (a 503).
