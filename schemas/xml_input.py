@@ -127,7 +127,7 @@ def _check_attributes(tree: etree._ElementTree) -> None:
             raise _too_many_attributes(str(element.tag), len(names))
         for name in names:
             # A Clark name ({namespace}local) is never shorter than its local part.
-            if len(name) > MAX_NAME_LENGTH and len(_local(name)) > MAX_NAME_LENGTH:
+            if len(name) > MAX_NAME_LENGTH and len(_local(str(name))) > MAX_NAME_LENGTH:
                 raise _name_too_long()
 
 
