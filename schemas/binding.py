@@ -48,11 +48,18 @@ def allowances_and_charges(
         yield True, item
 
 
+_STEPS: dict[frozenset[tuple[str, str]], dict[str, tuple[str, ...]]] = {}
+_MOST_PATHS = 4096
+
+
 class Writer:
     """Appends elements named by prefixed paths; subclasses say how the syntax writes dates and amounts."""
 
     def __init__(self, namespaces: dict[str, str]) -> None:
         self.namespaces = namespaces
+        # The Clark names of each path's steps, kept per namespace map: every document
+        # writes the same few hundred paths again.
+        self._steps = _STEPS.setdefault(frozenset(namespaces.items()), {})
 
     def qname(self, name: str) -> str:
         """The Clark name (``{namespace}local``) of a prefixed name (``cbc:ID``)."""
@@ -61,9 +68,14 @@ class Writer:
 
     def child(self, parent: etree._Element, path: str) -> etree._Element:
         """Appends the elements of ``path`` (one new element per step) and returns the last."""
+        steps = self._steps.get(path)
+        if steps is None:
+            steps = tuple(self.qname(step) for step in path.split("/"))
+            if len(self._steps) < _MOST_PATHS:  # paths are the code's constants; bounded anyway
+                self._steps[path] = steps
         element = parent
-        for step in path.split("/"):
-            element = etree.SubElement(element, self.qname(step))
+        for step in steps:
+            element = etree.SubElement(element, step)
         return element
 
     def text(self, value: object) -> str:
