@@ -301,6 +301,39 @@ def test_a_broken_worker_is_shut_down_and_its_work_runs_here(
     assert all(r.outcome in ("valid", "invalid") for r in found)
 
 
+@pytest.mark.slow  # starts a worker process (spawn) that never finishes its work
+def test_a_stuck_worker_is_killed_and_its_work_runs_here(corpus_dir, artifacts_dir, monkeypatch):
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setattr(pool, "WORKER_TIMEOUT_SECONDS", 0.5)
+    stuck_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(pool, "_pool", stuck_pool)
+    stuck = stuck_pool.submit(time.sleep, 600)
+    processes = list(stuck_pool._processes.values())  # type: ignore[attr-defined]
+    text = etree.tostring(etree.parse(str(corpus_files("ubl", "valid")[0])), encoding="unicode")
+    source = schematron_stage.Source(text)
+    started = time.monotonic()
+    try:
+        found = pool.results(stuck, _work(), source, limit=100, form="auto")  # type: ignore[arg-type]
+    finally:
+        source.release()
+    assert time.monotonic() - started < 60  # not the 600 s the worker would have taken
+    assert [r.stage for r in found] == ["en16931", "peppol"]
+    assert all(r.outcome in ("valid", "invalid") for r in found)
+    assert pool._pool is None  # the next big document starts a new worker
+    for process in processes:
+        process.join(10)
+        assert not process.is_alive()
+
+
+def test_stopping_a_stuck_worker_when_none_runs_does_nothing(monkeypatch):
+    monkeypatch.setattr(pool, "_pool", None)
+    pool.stop_stuck_worker()
+    assert pool._pool is None
+
+
 def test_a_stage_whose_rule_set_is_missing_is_left_to_the_runner(
     corpus_dir, artifacts_dir, monkeypatch
 ):

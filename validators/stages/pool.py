@@ -27,6 +27,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 from schemas.artifacts import Artifact
@@ -45,6 +46,10 @@ _pool_lock = threading.Lock()
 RETRY_AFTER_SECONDS = 600.0
 _failed_at: float | None = None
 _LOADAVG = "/proc/loadavg"
+#: Longest wait for the worker's share of one document. A share of the largest document
+#: accepted (25 MB) takes a few seconds; a worker still busy after this is stuck: it is
+#: stopped and its share runs here, so that a request never waits for ever.
+WORKER_TIMEOUT_SECONDS = 120.0
 
 
 def _cores() -> int:
@@ -185,16 +190,34 @@ def results(
     limit: int,
     form: Form,
 ) -> list[StageResult]:
-    """The worker's results, or the work run here when the worker failed (or never started)."""
+    """The worker's results, or the work run here when the worker failed, stuck or never started."""
     if future is not None:
         try:
-            found = future.result()
+            found = future.result(timeout=WORKER_TIMEOUT_SECONDS)
             if len(found) == len(work):
                 return found
+        except FutureTimeout:
+            stop_stuck_worker()
         except Exception as exc:  # noqa: BLE001 - whatever went wrong there, the work runs here
             if isinstance(exc, BrokenProcessPool):
                 shutdown()
     return run_here(work, source, limit=limit, form=form)
+
+
+def stop_stuck_worker() -> None:
+    """Kills the worker process and forgets it; the next big document starts another.
+
+    The executor cannot cancel work that has started, so its process is killed.
+    """
+    global _pool, _warmed
+    with _pool_lock:
+        stuck, _pool, _warmed = _pool, None, None
+    if stuck is None:
+        return
+    # The executor keeps its processes in a private map: the only handle on them.
+    for process in list(getattr(stuck, "_processes", {}).values()):
+        process.kill()
+    stuck.shutdown(wait=False, cancel_futures=True)
 
 
 def shutdown() -> None:
