@@ -122,3 +122,27 @@ def test_without_a_writable_lock_file_sqlite_alone_orders_the_writers(database):
         connection.execute(text("INSERT INTO t VALUES (4)"))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
+
+
+def test_a_begin_that_fails_gives_the_lock_back(tmp_path):
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    path = tmp_path / "gateway.db"
+    engine = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _short_busy_timeout(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # SQLite's own lock, taken without the file lock
+    try:
+        with pytest.raises(OperationalError), writer(engine).begin() as connection:
+            connection.execute(text("SELECT 1"))
+        assert not _lock_taken(f"{path}-writers.lock")
+    finally:
+        blocker.close()
+        engine.dispose()
