@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from gateway.api.deps import ReaderPrincipal, RequireRole, SessionDep
+from gateway.api.problems import problem_responses
 from gateway.archive import checkpoint, holds, jobs, ledger, sealed_file
 from gateway.archive.export import build_export
 from gateway.archive.merkle import MerkleTree
@@ -102,7 +103,11 @@ def get_events(invoice_id: str, principal: ReaderPrincipal, session: SessionDep)
     }
 
 
-@router.get("/v1/archive/checkpoints/latest", operation_id="archive-checkpoint-latest")
+@router.get(
+    "/v1/archive/checkpoints/latest",
+    operation_id="archive-checkpoint-latest",
+    responses=problem_responses(404),
+)
 def get_latest_checkpoint(principal: ReaderPrincipal, session: SessionDep) -> dict[str, Any]:
     """The newest signed checkpoint of the caller's ledger (404 when none was made yet)."""
     head = checkpoint.latest(session, principal.tenant_id)
@@ -111,7 +116,11 @@ def get_latest_checkpoint(principal: ReaderPrincipal, session: SessionDep) -> di
     return checkpoint.public(head)
 
 
-@router.get("/v1/archive/checkpoints/consistency", operation_id="archive-checkpoint-consistency")
+@router.get(
+    "/v1/archive/checkpoints/consistency",
+    operation_id="archive-checkpoint-consistency",
+    responses=problem_responses(404),
+)
 def get_consistency(
     principal: ReaderPrincipal, session: SessionDep, first: str, second: str
 ) -> dict[str, Any]:
@@ -220,7 +229,11 @@ def place_hold(
         return holds.public(session, archive, hold)
 
 
-@router.post("/v1/archive/holds/{hold_id}/lift", operation_id="archive-hold-lift")
+@router.post(
+    "/v1/archive/holds/{hold_id}/lift",
+    operation_id="archive-hold-lift",
+    responses=problem_responses(409),
+)
 def lift_hold(
     hold_id: str, body: HoldLift, principal: CompliancePrincipal, request: Request
 ) -> dict[str, Any]:

@@ -161,6 +161,10 @@ class CatchAll:
             await _unexpected_response()(scope, receive, send)
 
 
+# What FastAPI raises (as a 400) when a JSON body cannot be decoded at all.
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+
+
 def install(app: FastAPI) -> None:
     """Registers the handlers that turn every error into problem+json."""
 
@@ -198,6 +202,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+            # FastAPI's answer to a JSON body it cannot even decode (not UTF-8): the same
+            # problem as a body that is not JSON, which names the body and the rule.
+            return problem(
+                422,
+                "The request does not fit the contract",
+                problems=[
+                    {
+                        "field": "body",
+                        "message": "the body is not JSON in UTF-8",
+                        "rule": "json_invalid",
+                    }
+                ],
+            )
         response = problem(exc.status_code, str(exc.detail))
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value

@@ -2,7 +2,7 @@
 
 Routes declare the statuses that are theirs (409 on a duplicate, 415 on a wrong
 content type); this module adds what holds for all of them (401 and 403 where a key
-is needed, 422 where there is input) and gives every error status the same
+is needed, 422 where there is input, 404 where the path names a resource) and gives every error status the same
 ``application/problem+json`` schema with an example, so a generated client gets one
 typed error model.
 """
@@ -37,6 +37,8 @@ def _error_statuses(operation: dict[str, Any]) -> set[int]:
         errors |= {401, 403}
     if operation.get("parameters") or operation.get("requestBody"):
         errors.add(422)
+    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", ())):
+        errors.add(404)  # the resource the path names is not in the caller's tenant
     return errors
 
 

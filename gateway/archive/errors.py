@@ -45,6 +45,12 @@ class HoldConflict(ArchiveError):
     status_code = 409
 
 
+class HoldMissing(HoldConflict):
+    """No legal hold of that id in the caller's tenant."""
+
+    status_code = 404
+
+
 class HoldInvalid(ArchiveError):
     """A legal hold request does not say what to hold, or why."""
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from gateway.archive import ledger
 from gateway.archive.envelope import associated_data, open_text, seal_text
-from gateway.archive.errors import HoldConflict, HoldInvalid
+from gateway.archive.errors import HoldConflict, HoldInvalid, HoldMissing
 from gateway.archive.store import Archive
 from gateway.archive.vault import utcnow
 from gateway.ids import new_id
@@ -128,7 +128,7 @@ def lift(
     """Lifts a hold in force (recorded in the ledger)."""
     hold = session.get(LegalHold, hold_id)
     if hold is None or hold.tenant_id != tenant_id:
-        raise HoldConflict(f"no legal hold {hold_id}")
+        raise HoldMissing(f"no legal hold {hold_id}")
     if hold.lifted_at is not None:
         raise HoldConflict(f"legal hold {hold_id} was already lifted")
     if not reason.strip():

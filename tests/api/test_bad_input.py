@@ -31,6 +31,23 @@ def test_malformed_json(shared_gateway):
     assert body["problems"]
 
 
+def test_body_that_is_not_utf8_is_422_naming_the_body(shared_gateway):
+    """FastAPI answers an undecodable JSON body with a bare 400; ours is the contract's 422."""
+    for path, headers in (
+        ("/v1/admin/keys", shared_gateway.admin),
+        ("/v1/invoices", shared_gateway.erp),
+    ):
+        body = _problem(
+            shared_gateway.client.post(
+                path,
+                content=b'{"name": "\xff\xfe"}',
+                headers={**headers, "Content-Type": "application/json"},
+            ),
+            422,
+        )
+        assert body["problems"][0]["field"] == "body", (path, body)
+
+
 def test_unknown_field_is_named(shared_gateway):
     draft = api_draft()
     draft["lines"][0]["colour"] = "red"

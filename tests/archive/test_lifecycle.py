@@ -129,6 +129,20 @@ def test_buyer_and_period_holds_cover_their_invoices(gateway):
         )
     listed = gateway.client.get("/v1/archive/holds", headers=compliance).json()["data"]
     assert len(listed) == 2 and all(not h["in_force"] for h in listed)
+    # Lifting again is a conflict; a hold that is not the tenant's is not found.
+    again = gateway.client.post(
+        f"/v1/archive/holds/{listed[0]['id']}/lift", json={"reason": "x"}, headers=compliance
+    )
+    assert again.status_code == 409, again.text
+    unknown = gateway.client.post(
+        "/v1/archive/holds/no-such-hold/lift", json={"reason": "x"}, headers=compliance
+    )
+    assert unknown.status_code == 404, unknown.text
+    other_compliance = key(gateway, "compliance", admin=gateway.other_admin_key)
+    foreign = gateway.client.post(
+        f"/v1/archive/holds/{listed[0]['id']}/lift", json={"reason": "x"}, headers=other_compliance
+    )
+    assert foreign.status_code == 404, foreign.text
 
 
 def test_kek_rotation_rewraps_every_key(gateway, monkeypatch, capsys, tmp_path):
