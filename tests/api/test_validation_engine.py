@@ -53,7 +53,7 @@ def test_a_natively_judged_draft_says_so_and_is_audited_by_saxon(auto):
     assert ready["official_audit"]["disagreements"] == 0
 
 
-def test_a_peppol_draft_is_judged_mixed_and_audited_by_saxon(auto):
+def test_a_peppol_draft_is_judged_mixed_and_audited_by_saxon(auto, artifacts_dir):
     client, erp, app = auto
     draft = api_draft("ENG-P", profile="peppol-bis-3")
     # Peppol's German rules (DE-R-005..007) want the seller's contact.

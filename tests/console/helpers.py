@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.api.drafts import api_draft
-from tests.conftest import CORPUS_DIR
+from tests.conftest import CORPUS_DIR, require_dir
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -41,6 +41,7 @@ def sign_in(client: Any, key: str) -> str:
 
 def seed(gateway: Any) -> dict[str, str]:
     """Stores two drafts and two inbound corpus documents; returns ids by invoice number."""
+    require_dir(CORPUS_DIR, "test corpus")
     ids = {}
     for number, issued in (("API-1", "2026-11-01"), ("API-2", "2026-10-15")):
         response = gateway.client.post(

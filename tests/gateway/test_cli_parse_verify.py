@@ -85,7 +85,8 @@ def test_a_changed_value_breaks_the_signature(signed, tmp_path, capsys):
     assert code == 1 and "INVALID" in out
 
 
-def test_render_warns_about_a_term_the_syntax_cannot_carry(tmp_path, capsys):
+def test_render_warns_about_a_term_the_syntax_cannot_carry(tmp_path, capsys, artifacts_dir):
+    # Rendering checks the result: CII's rule set is one of the official artifacts.
     from tests.factories import full_invoice_data
 
     data = full_invoice_data()

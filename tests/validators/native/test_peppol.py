@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import locale
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def rules() -> PeppolRules:
+def rules(artifacts_dir: Path) -> PeppolRules:
     found = native.native_rules("peppol-bis-3")
     assert isinstance(found, PeppolRules)
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given, seed
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def rules() -> PeppolRules:
+def rules(artifacts_dir: Path) -> PeppolRules:
     found = native.native_rules("peppol-bis-3")
     assert isinstance(found, PeppolRules)
     return found
@@ -63,7 +64,7 @@ def test_every_peppol_ubl_assertion_is_claimed(rules):
     assert {"PEPPOL-EN16931-R120", "PEPPOL-COMMON-R040", "GR-R-001-2", "DE-R-016"} <= every
 
 
-def test_peppol_native_rules_are_not_wired_into_the_draft_path():
+def test_peppol_native_rules_are_not_wired_into_the_draft_path(artifacts_dir):
     # The judge runs native rules only for NATIVE_ARTIFACTS; wiring Peppol is the lead's call.
     assert "peppol-ubl-sch" not in native.NATIVE_ARTIFACTS
     assert native.rules_of("peppol-ubl-sch").complete
