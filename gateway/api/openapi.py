@@ -2,9 +2,9 @@
 
 Routes declare the statuses that are theirs (409 on a duplicate, 415 on a wrong
 content type); this module adds what holds for all of them (401 and 403 where a key
-is needed, 422 where there is input, 404 where the path names a resource) and gives every error status the same
-``application/problem+json`` schema with an example, so a generated client gets one
-typed error model.
+is needed, 422 where there is input, 404 where the path names a resource, 451 where it
+names an invoice) and gives every error status the same ``application/problem+json``
+schema with an example, so a generated client gets one typed error model.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def _error_statuses(operation: dict[str, Any]) -> set[int]:
         errors.add(422)
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", ())):
         errors.add(404)  # the resource the path names is not in the caller's tenant
+    if any(parameter.get("name") == "invoice_id" for parameter in operation.get("parameters", ())):
+        errors.add(451)  # a restricted invoice (GDPR art. 18), for roles other than the readers
     return errors
 
 

@@ -95,6 +95,11 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
             ],
         },
     ),
+    451: (
+        "The invoice's processing is restricted after an erasure request (GDPR art. 18): "
+        "only the auditor and compliance roles may read it",
+        {"title": "invoice 01KAZ6Q8Q2V7W3XJ5M0N9P4R6S is restricted after an erasure request"},
+    ),
     503: (
         "The gateway cannot do this right now (rule set missing, store or database unavailable); nothing was stored",
         {

@@ -37,6 +37,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import Gateway, open_gateway
+from tests.api.drafts import api_draft
+from tests.archive.test_gdpr import EMAIL as PERSON_EMAIL
+from tests.archive.test_gdpr import person_draft
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +50,14 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+# Operations on a real resource that cannot succeed on this gateway, and why.
+NOT_REACHABLE_HERE = {
+    # A draft's XAdES signature is enveloped in its document; only detached ones have a file.
+    ("GET", "/v1/invoices/{invoice_id}/signature"),
+    # Invoice responses go out over AS4: a gateway that is no Peppol access point answers 409.
+    ("POST", "/v1/invoices/{invoice_id}/responses"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +89,51 @@ def api_schema(fuzzed_gateway: Gateway) -> Any:
     return schemathesis.openapi.from_asgi("/openapi.json", fuzzed_gateway.app)
 
 
-def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> str | None:
-    """Sends the operation's generated cases; the first failure found, or None."""
+@pytest.fixture(scope="module")
+def real_ids(fuzzed_gateway: Gateway, every_role: dict[str, str]) -> dict[str, str]:
+    """Ids of resources that exist, by path parameter name (random ids only reach the 404s)."""
+    client = fuzzed_gateway.client
+
+    def created(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = client.post(path, json=body, headers=every_role)
+        assert response.status_code in (201, 202), (path, response.text)
+        return dict(response.json())
+
+    invoice = created("/v1/invoices", api_draft("FUZZ-1"))
+    hold = created(
+        "/v1/archive/holds", {"scope": "invoice", "invoice_id": invoice["id"], "reason": "fuzz"}
+    )
+    job = created("/v1/archive/exports", {"from": "2026-01-01", "to": "2026-12-31"})
+    endpoint = created("/v1/webhooks", {"url": "https://hooks.example/egw"})
+    spare_key = created("/v1/admin/keys", {"name": "spare", "roles": ["erp"]})
+    # An invoice restricted after an erasure request (GDPR art. 18): 451 for the ERP role.
+    restricted = created("/v1/invoices", person_draft("FUZZ-2"))
+    erased = client.post(
+        "/v1/privacy/erasure", json={"identifier": PERSON_EMAIL}, headers=every_role
+    )
+    assert erased.json()["outcome"][0]["action"] == "restricted", erased.text
+    return {
+        "restricted_invoice_id": restricted["id"],
+        "invoice_id": invoice["id"],
+        "hold_id": hold["id"],
+        "job_id": job["id"],
+        "endpoint_id": endpoint["id"],
+        "key_id": spare_key["id"],
+        "country": "DE",
+    }
+
+
+def _fuzz(
+    operation: Any,
+    mode: GenerationMode,
+    headers: dict[str, str],
+    path_parameters: dict[str, str] | None = None,
+    statuses: set[int] | None = None,
+) -> str | None:
+    """Sends the operation's generated cases; the first failure found, or None.
+
+    ``statuses`` collects the status of every answer.
+    """
 
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -89,9 +143,11 @@ def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> str 
         phases=[Phase.explicit, Phase.generate],  # no shrinking: the failure is reported as found
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def send(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        response = case.call_and_validate(headers=headers, checks=CHECKS)
+        if statuses is not None:
+            statuses.add(response.status_code)
 
     try:
         send()
@@ -112,6 +168,51 @@ def test_every_operation_answers_as_documented(api_schema: Any, every_role: dict
         if (failure := _fuzz(result.ok(), mode, every_role)) is not None
     ]
     assert not failures, "\n\n".join(failures)
+
+
+def test_operations_on_real_resources_answer_as_documented(
+    api_schema: Any, every_role: dict[str, str], real_ids: dict[str, str]
+) -> None:
+    """The path names a resource that exists; query and body are generated."""
+    failures = []
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        names = {parameter.name for parameter in operation.path_parameters}
+        if not names:
+            continue
+        assert names <= real_ids.keys(), f"no real id for {operation.path}"
+        statuses: set[int] = set()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            ids = {name: real_ids[name] for name in names}
+            failure = _fuzz(operation, mode, every_role, ids, statuses)
+            if failure is not None:
+                failures.append(failure)
+        # The resource was reached at least once (not only refused or not found).
+        reachable = (operation.method.upper(), operation.path) not in NOT_REACHABLE_HERE
+        if reachable and not any(200 <= status < 300 for status in statuses):
+            failures.append(f"{operation.method.upper()} {operation.path}: never 2xx {statuses}")
+    assert not failures, "\n\n".join(failures)
+
+
+def test_a_restricted_invoice_answers_as_documented(
+    fuzzed_gateway: Gateway, api_schema: Any, real_ids: dict[str, str]
+) -> None:
+    """The ERP role meets 451 on a restricted invoice, a status the document names."""
+    erp_only = fuzzed_gateway.erp
+    failures = []
+    refused = 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if {parameter.name for parameter in operation.path_parameters} != {"invoice_id"}:
+            continue
+        statuses: set[int] = set()
+        ids = {"invoice_id": real_ids["restricted_invoice_id"]}
+        failure = _fuzz(operation, GenerationMode.POSITIVE, erp_only, ids, statuses)
+        if failure is not None:
+            failures.append(failure)
+        refused += 451 in statuses
+    assert not failures, "\n\n".join(failures)
+    assert refused >= 8  # document, data, report, views, events, proof...
 
 
 def test_the_fuzzed_schema_covers_every_route(api_schema: Any, fuzzed_gateway: Gateway) -> None:
