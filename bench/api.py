@@ -5,7 +5,7 @@ What makes it honest:
 - the server (uvicorn, one worker process) is pinned to one core and the load
   generator (a separate process) to the other, with ``taskset`` /
   ``sched_setaffinity``, so the client's CPU never competes with the server's;
-- keep-alive: every generator thread owns one ``httpx.Client`` for the whole run;
+- keep-alive: every generator thread owns one ``httpx2.Client`` for the whole run;
 - open loop (``--mode open``): requests are issued at fixed arrival times (an
   offered rate in invoices/s) and latency is measured from the *scheduled*
   arrival, so a slow server cannot slow the generator down and hide its queue
@@ -37,11 +37,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-# tests.api.conftest imports FastAPI's TestClient, which warns about httpx; not our concern here.
+# Deprecation warnings of libraries (imported through tests.api.conftest) are not our concern here.
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 from tests.api.conftest import (  # noqa: E402
@@ -141,9 +141,9 @@ def start_pinned_server(
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+            if httpx2.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                 return Server(process, base_url, erp_key)
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not become ready in 60 s")
@@ -199,8 +199,8 @@ class Result:
     late_starts: int = 0
 
 
-def _poster(plan: Plan) -> httpx.Client:
-    return httpx.Client(
+def _poster(plan: Plan) -> httpx2.Client:
+    return httpx2.Client(
         base_url=plan.base_url,
         timeout=120,
         headers={"Authorization": f"Bearer {plan.erp_key}", "Content-Type": "application/json"},
@@ -214,7 +214,7 @@ def generate(plan: Plan) -> Result:
     lock = threading.Lock()
     counter = iter(range(10**9))
 
-    def record(client: httpx.Client, scheduled: float) -> None:
+    def record(client: httpx2.Client, scheduled: float) -> None:
         index = next(counter)
         body = ten_line_draft(
             index, plan.run, numbered_by_gateway=plan.numbered_by_gateway, profile=plan.profile
@@ -222,7 +222,7 @@ def generate(plan: Plan) -> Result:
         headers = {"Idempotency-Key": f"{plan.run}-{index}"} if plan.idempotency_keys else {}
         try:
             status = client.post("/v1/invoices", content=body, headers=headers).status_code
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             with lock:
                 result.errors += 1
             return
@@ -247,7 +247,7 @@ def generate(plan: Plan) -> Result:
     if plan.mode == "closed":
         remaining = iter(range(plan.requests))
 
-        def closed_worker(client: httpx.Client) -> None:
+        def closed_worker(client: httpx2.Client) -> None:
             while True:
                 with lock:
                     if next(remaining, None) is None:
@@ -271,7 +271,7 @@ def generate(plan: Plan) -> Result:
             for _ in clients:
                 arrivals.put(None)
 
-        def open_worker(client: httpx.Client) -> None:
+        def open_worker(client: httpx2.Client) -> None:
             while (scheduled := arrivals.get()) is not None:
                 record(client, scheduled)
 

@@ -19,6 +19,8 @@ CAPPED_LOGGERS = (
     "fontTools",
     "httpx",
     "httpcore",
+    "httpx2",  # the outbound HTTP client (webhooks, Peppol, SMP, timestamps): logs each URL
+    "httpcore2",
 )
 
 

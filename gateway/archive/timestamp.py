@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 from cryptography import x509
 from rfc3161_client import (
     HashAlgorithm,
@@ -39,13 +39,13 @@ def request_token(url: str, message: bytes, *, timeout: float = 10.0) -> bytes:
         .build()
     )
     try:
-        response = httpx.post(
+        response = httpx2.post(
             url,
             content=request.as_bytes(),
             headers={"Content-Type": "application/timestamp-query"},
             timeout=timeout,
         )
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise TimestampError(
             f"the time-stamp authority is unreachable ({type(exc).__name__})"
         ) from None

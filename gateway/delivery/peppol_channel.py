@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from as4 import AS4LocalPrivateKey, ParticipantNotServicedError, ReceiptVerificationError
 from as4.core.references import AS4References
 from as4.peppol import (
@@ -168,14 +168,14 @@ class AccessPoint:
         )
         headers, body = exchange.build(document, arguments)
         try:
-            response = httpx.post(
+            response = httpx2.post(
                 endpoint.url,
                 content=body,
                 headers=headers,
                 timeout=self.settings.delivery_timeout_seconds,
                 follow_redirects=False,
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise RetryLater(
                 f"the receiving access point could not be reached ({type(exc).__name__})"
             ) from None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import httpx
+import httpx2
 from cryptography import x509
 from lxml import etree
 
@@ -208,10 +208,10 @@ def lookup(
     """
     base = smp_url or locate_smp(participant, zone=zone, resolver=resolver)
     try:
-        response = httpx.get(
+        response = httpx2.get(
             service_url(base, participant, document_type), timeout=timeout, follow_redirects=False
         )
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         raise RetryLater(f"the SMP could not be reached ({type(exc).__name__})") from None
     if response.status_code == 404:
         raise PeppolLookupError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
+import httpx2
 from sqlmodel import Session
 
 from gateway.delivery.errors import Cancelled, GiveUp, RetryLater
@@ -46,16 +46,16 @@ def make_handler(delivery: Delivery) -> Any:
             EVENT_ID_HEADER: event["id"],
         }
         try:
-            response = httpx.post(
+            response = httpx2.post(
                 url,
                 content=body,
                 headers=headers,
                 timeout=delivery.settings.delivery_timeout_seconds,
                 follow_redirects=False,
             )
-        except httpx.TimeoutException:
+        except httpx2.TimeoutException:
             raise RetryLater("the endpoint did not answer in time") from None
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             raise RetryLater(f"the endpoint could not be reached ({type(exc).__name__})") from None
         code = response.status_code
         if 200 <= code < 300:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, text
@@ -362,9 +362,9 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log_path.read_text(errors='replace')[-5000:]}")
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+            if httpx2.get(f"{base_url}/readyz", timeout=2).status_code == 200:
                 return LiveServer(process, base_url, data_dir, env, erp_key)
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not become ready in 60 s")

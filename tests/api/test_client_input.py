@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import httpx2
 import pytest
 
 from tests.api.conftest import free_port
@@ -193,9 +193,9 @@ def test_a_500_keeps_the_keep_alive_connection_usable(tmp_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                     break
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     pytest.fail("server did not start")
                 time.sleep(0.2)

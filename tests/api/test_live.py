@@ -10,7 +10,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -36,7 +36,7 @@ def live(request, tmp_path):
 
 
 def _post(server, body, headers=None):
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+    with httpx2.Client(base_url=server.base_url, timeout=120) as client:
         return client.post(
             "/v1/invoices",
             content=json.dumps(body),
@@ -59,7 +59,7 @@ def test_twenty_concurrent_identical_retries_make_one_submission(live):
     ]
     assert len({r.json()["id"] for r in responses}) == 1
     assert sum(r.status_code == 201 for r in responses) == 1
-    listed = httpx.get(
+    listed = httpx2.get(
         f"{live.base_url}/v1/invoices", headers={"Authorization": f"Bearer {live.erp_key}"}
     ).json()
     assert len(listed["data"]) == 1
@@ -105,7 +105,7 @@ def test_a_killed_server_leaves_only_complete_records(tmp_path):
             return
         try:
             response = _post(server, api_draft(f"CRASH-{index}"))
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             return  # the server died under this request: it was never acknowledged
         if response.status_code == 201:
             with lock:
@@ -129,9 +129,9 @@ def test_a_killed_server_leaves_only_complete_records(tmp_path):
     try:
         headers = {"Authorization": f"Bearer {server.erp_key}"}
         for item in acknowledged:
-            got = httpx.get(f"{restarted.base_url}/v1/invoices/{item['id']}", headers=headers)
+            got = httpx2.get(f"{restarted.base_url}/v1/invoices/{item['id']}", headers=headers)
             assert got.status_code == 200, item["id"]
-            xml = httpx.get(f"{restarted.base_url}{item['links']['xml']}", headers=headers)
+            xml = httpx2.get(f"{restarted.base_url}{item['links']['xml']}", headers=headers)
             assert hashlib.sha256(xml.content).hexdigest() == item["document_sha256"]
         # Every record in the database, acknowledged or not, is complete: its blobs exist.
         engine = create_engine(f"sqlite:///{server.data_dir / 'gateway.db'}")

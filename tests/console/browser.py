@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.api.conftest import LiveServer, bootstrap_keys, start_server
@@ -76,7 +76,7 @@ def start_site(data_dir: Path) -> Iterator[Site]:
     server = start_server(data_dir, erp_key=erp)
     base = server.base_url
     try:
-        with httpx.Client(base_url=base, timeout=60) as client:
+        with httpx2.Client(base_url=base, timeout=60) as client:
             auth = {"Authorization": f"Bearer {admin}"}
             keys = {"admin": admin, "erp": erp}
             for role in ("compliance", "auditor"):

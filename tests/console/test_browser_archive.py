@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 def site(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[Site]:
     require_chromium()
     for running in start_site(tmp_path_factory.mktemp("browser-archive") / "data"):
-        with httpx.Client(base_url=running.base_url, timeout=60) as client:
+        with httpx2.Client(base_url=running.base_url, timeout=60) as client:
             response = client.post(
                 "/v1/invoices",
                 json=person_draft("PERSON-1"),

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import uvicorn
 
 from gateway.app import bootstrap, create_app
@@ -55,8 +55,8 @@ class Node:
     def erp(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.erp_key}"}
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60)
+    def client(self) -> httpx2.Client:
+        return httpx2.Client(base_url=self.url, timeout=60)
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from sqlmodel import Session, select
 
@@ -82,9 +82,9 @@ def _start_sender(data_dir: Path, env_settings: dict[str, str], erp_key: str | N
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx2.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return process, url, erp_key
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("the sending gateway did not start")
@@ -131,7 +131,7 @@ def test_killed_sender_delivers_each_invoice_exactly_once_after_restart(tmp_path
         try:
             headers = {"Authorization": f"Bearer {erp_key}"}
             ids = []
-            with httpx.Client(base_url=a_url, timeout=60) as client:
+            with httpx2.Client(base_url=a_url, timeout=60) as client:
                 for i in range(count):
                     response = client.post(
                         "/v1/invoices", json=peppol_draft(f"CRASH-{i}"), headers=headers
@@ -155,7 +155,7 @@ def test_killed_sender_delivers_each_invoice_exactly_once_after_restart(tmp_path
                 time.sleep(0.2)
             time.sleep(3)  # longer than the lease: any repeated attempt would have landed by now
             assert _inbound_numbers(b_app) == sorted(f"CRASH-{i}" for i in range(count))
-            with httpx.Client(base_url=a_url, timeout=60) as client:
+            with httpx2.Client(base_url=a_url, timeout=60) as client:
                 for invoice_id in ids:
                     deadline = time.monotonic() + 60
                     while True:

@@ -136,7 +136,7 @@ def _valid_document(net):
 
 
 def test_a_tampered_message_is_refused_with_a_failed_authentication_error(tmp_path):
-    import httpx
+    import httpx2
 
     with network(tmp_path) as net:
         document = _valid_document(net)
@@ -144,7 +144,7 @@ def test_a_tampered_message_is_refused_with_a_failed_authentication_error(tmp_pa
         headers, body = exchange.build(document, _arguments(document))
         tampered = body.replace(BUYER.encode(), b"9957:FR00000000000", 1)
         assert tampered != body
-        response = httpx.post(f"{net.b.url}/as4", content=tampered, headers=headers, timeout=30)
+        response = httpx2.post(f"{net.b.url}/as4", content=tampered, headers=headers, timeout=30)
         assert response.status_code == 200
         exchange.mark_sent()
         exchange.receive_signal(response.content)
@@ -156,7 +156,7 @@ def test_a_tampered_message_is_refused_with_a_failed_authentication_error(tmp_pa
 
 
 def test_an_untrusted_sender_is_refused(tmp_path):
-    import httpx
+    import httpx2
 
     from tests.delivery.pki import certificate_authority, issue
 
@@ -176,7 +176,7 @@ def test_an_untrusted_sender_is_refused(tmp_path):
             remote_party=create_peppol_external_party(b_point.seat_id, b_point.certificate),
         )
         headers, body = exchange.build(document, _arguments(document))
-        response = httpx.post(f"{net.b.url}/as4", content=body, headers=headers, timeout=30)
+        response = httpx2.post(f"{net.b.url}/as4", content=body, headers=headers, timeout=30)
         exchange.mark_sent()
         exchange.receive_signal(response.content)
         assert exchange.state == "rejected" and exchange.error.error_code.startswith("EBMS:01")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.api.conftest import start_server
@@ -28,7 +28,7 @@ def test_bombs_keep_the_servers_peak_memory_and_response_bounded(tmp_path):
     server = start_server(tmp_path / "data")
     try:
         pid = server.process.pid
-        with httpx.Client(base_url=server.base_url, timeout=300) as client:
+        with httpx2.Client(base_url=server.base_url, timeout=300) as client:
             headers = {
                 "Authorization": f"Bearer {server.erp_key}",
                 "Content-Type": "application/xml",
