@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -186,7 +186,10 @@ class HoldCreate(BaseModel):
 
     model_config = {"extra": "forbid", "populate_by_name": True}
 
-    scope: str = Field(description="invoice, buyer, period or tenant")
+    scope: Literal["invoice", "buyer", "period", "tenant"] = Field(
+        description="what the hold covers: one invoice, a buyer's invoices, a period of issue "
+        "dates, or the whole tenant"
+    )
     reason: str = Field(min_length=1, max_length=2000)
     invoice_id: str | None = Field(default=None, max_length=26)
     buyer: str | None = Field(
@@ -459,7 +462,10 @@ def get_export(job_id: str, principal: ExportPrincipal, session: SessionDep) -> 
     "/v1/archive/exports/{job_id}/download",
     operation_id="archive-export-download",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {}}},
+        409: {"description": "The export is not done (queued, running or failed): poll the job"},
+    },
 )
 def download_export(
     job_id: str, principal: ExportPrincipal, session: SessionDep, request: Request

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from gateway.api.openapi_links import add_links
 from gateway.api.problems import Problem, problem_responses
 from schemas.model import InvoiceDraft
 
@@ -86,6 +87,7 @@ def builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
             for method in _METHODS:
                 if method in path:
                     _document_errors(path[method])
+        add_links(schema)
         _drop_unused(schema)
         app.openapi_schema = schema
         return schema

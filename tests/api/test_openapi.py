@@ -17,7 +17,7 @@ import pytest
 
 from tests.api.drafts import api_draft
 
-ERROR_STATUSES = {"401", "403", "404", "409", "413", "415", "422", "503"}
+ERROR_STATUSES = {"401", "403", "404", "409", "413", "415", "422", "451", "503"}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,48 @@ def test_operation_ids_are_stable_tag_prefixed_and_unique(schema):
         ids.append(operation_id)
     assert len(ids) == len(set(ids))
     assert {"invoices-submit", "invoices-list", "submissions-list", "admin-create-key"} <= set(ids)
+
+
+def test_links_lead_from_what_is_created_to_the_operations_that_take_its_id(schema):
+    by_id = {
+        operation["operationId"]: (path, operation) for path, _, operation in _operations(schema)
+    }
+    followed = set()
+    for _path, _method, operation in _operations(schema):
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                assert status.startswith("2"), (operation["operationId"], status)
+                target_path, target = by_id[link["operationId"]]
+                for parameter, expression in link["parameters"].items():
+                    assert "{" + parameter + "}" in target_path, (link, target_path)
+                    assert expression == "$response.body#/id"
+                followed.add((operation["operationId"], link["operationId"]))
+    assert {
+        ("invoices-submit", "invoices-get"),
+        ("invoices-submit-xml", "invoices-respond"),
+        ("archive-hold-place", "archive-hold-lift"),
+        ("archive-export-start", "archive-export-download"),
+        ("admin-create-key", "admin-revoke-key"),
+        ("webhooks-create", "webhooks-deliveries"),
+    } <= followed
+    # Every operation whose path names an invoice is reachable from a submission.
+    invoice_readers = {
+        operation["operationId"]
+        for path, _, operation in _operations(schema)
+        if "{invoice_id}" in path
+    }
+    assert invoice_readers <= {
+        target for source, target in followed if source.startswith("invoices-submit")
+    }
+
+
+def test_hold_scopes_in_the_document_are_the_archives(schema):
+    from gateway.archive.holds import SCOPES
+
+    assert (
+        tuple(schema["components"]["schemas"]["HoldCreate"]["properties"]["scope"]["enum"])
+        == SCOPES
+    )
 
 
 def test_examples_fit_their_schemas(schema):
