@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.drafts import api_draft
+from tests.validators.test_rules_cannot_evaluate import PEPPOL_EXAMPLE, split_customization_id
+from validators.stages import schematron
 
 XXE = b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM "file:///etc/passwd">]><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">&x;</Invoice>'
 
@@ -216,3 +220,23 @@ def test_fuzzed_line_values_never_cause_a_5xx(sqlite_gateway, key, value, second
     )
     response = client.post("/v1/invoices", content=json.dumps(draft), headers=headers)
     assert response.status_code < 500, (key, value, second, response.text[:300])
+
+
+def test_rules_that_stop_on_the_document_give_a_422_and_a_report_and_quote_nothing(
+    shared_gateway, corpus_dir: Path, artifacts_dir: Path, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    document = split_customization_id((corpus_dir / PEPPOL_EXAMPLE).read_text()).encode()
+    headers = {**shared_gateway.erp, "Content-Type": "application/xml"}
+    # The rule sets have run once here, as the warm-up makes them do on a server.
+    original = (corpus_dir / PEPPOL_EXAMPLE).read_bytes()
+    assert shared_gateway.client.post("/v1/validate", content=original, headers=headers).json()[
+        "valid"
+    ]
+    stored = shared_gateway.client.post("/v1/invoices/xml", content=document, headers=headers)
+    assert stored.status_code == 422, stored.text[:300]
+    assert any(p["rule"] == schematron.CANNOT_EVALUATE for p in stored.json()["problems"])
+    checked = shared_gateway.client.post("/v1/validate", content=document, headers=headers)
+    assert checked.status_code == 200, checked.text[:300]
+    assert checked.json()["valid"] is False
+    assert ":cen.eu:en16931" not in caplog.text

@@ -228,6 +228,28 @@ def svrl_findings(svrl: str | bytes, stage_id: str) -> tuple[Finding, ...]:
 _PARSER_REFUSAL = re.compile(r"SXXP0003|JAXP\d+")
 
 
+# Failures of this machine while Saxon writes its report, not of the document.
+_OUTPUT_FAILURE = re.compile(r"No space left|Permission denied|Too many open files|java\.io\.")
+
+#: The finding that stands for a rule set that stopped with a dynamic error on a document.
+CANNOT_EVALUATE = "EGW-RULES-CANNOT-EVALUATE"
+
+
+class _RulesCannotEvaluate(Exception):
+    """Saxon stopped with a dynamic error while running compiled rules over this document.
+
+    Raised only for an executable that has finished a run in this process (the warm-up runs
+    every rule set in force): the rule set works, so what stopped it is a value of the
+    document in a form the rules cannot read, such as an empty amount or a text split in two
+    by a comment. Saxon's message quotes those values, so it is dropped. An executable that
+    never finished a run may be broken itself: its failure stays a stage error.
+    """
+
+
+# ids of the executables (cached for the life of the process) that finished a run.
+_finished_a_run: set[int] = set()
+
+
 def _refused_by_parser(exc: Exception) -> XmlInputError | None:
     text = str(exc)
     if not _PARSER_REFUSAL.search(text):
@@ -280,7 +302,20 @@ def _transform_to_file(
         )
         source = document if isinstance(document, Source) else Source(document)
         try:
-            compiled.transform_to_file(xdm_node=source.node(), output_file=output)
+            try:
+                compiled.transform_to_file(xdm_node=source.node(), output_file=output)
+            except Exception as exc:  # noqa: BLE001 - sorted below: document, or this machine
+                if _refused_by_parser(exc) is not None or _OUTPUT_FAILURE.search(str(exc)):
+                    raise
+                if id(compiled) in _finished_a_run:
+                    raise _RulesCannotEvaluate() from None
+                # Saxon's message may quote the document: it reaches neither log nor answer.
+                raise StageRunError(
+                    artifact.name,
+                    "it stopped on the first document it ran (Saxon's message is not kept: "
+                    "it may quote the document)",
+                ) from None
+            _finished_a_run.add(id(compiled))
         finally:
             if source is not document:
                 source.release()
@@ -329,6 +364,30 @@ def run(
             if os.path.getsize(output) == 0:
                 raise StageRunError(artifact.name, "the rule set produced no output")
             svrl = read_svrl(output, stage_id, limit=limit)
+        except _RulesCannotEvaluate:
+            # The document's fault: it cannot be judged valid, so it is invalid (4xx), and
+            # the message says why without quoting the document.
+            return StageResult(
+                stage=stage_id,
+                outcome="invalid",
+                findings=(
+                    Finding(
+                        rule_id=CANNOT_EVALUATE,
+                        severity="fatal",
+                        location="/",
+                        message=(
+                            f"the official rule set {artifact.name} {artifact.version} stopped "
+                            "with an error on this document's content, so it cannot be judged "
+                            "valid: a value has a form the rules cannot read (for example an "
+                            "empty or non-numeric amount or date, or a text split by a comment "
+                            "or processing instruction)"
+                        ),
+                        stage=stage_id,
+                    ),
+                ),
+                duration=time.perf_counter() - started,
+                artifact=ref,
+            )
         except Exception as exc:  # noqa: BLE001 - any failure inside Saxon makes the stage "error"
             refused = _refused_by_parser(exc)
             if refused is not None:
