@@ -70,8 +70,11 @@ def rule_sets() -> Iterator[tuple[Artifact, str]]:
 
 def _findings(artifact: Artifact, source: schematron.Source, form: str) -> list[Finding]:
     result = schematron.run("diff", artifact, source, limit=1_000_000, form=form)  # type: ignore[arg-type]
-    if result.outcome == "error":
-        # The message names the stylesheet file, which differs between the forms.
+    if result.outcome == "error" or any(
+        f.rule_id == schematron.CANNOT_EVALUATE for f in result.findings
+    ):
+        # Saxon stopped: an error stage, or the document's verdict once the form has run before
+        # (the message names the stylesheet file, which differs between the forms).
         return [("EGW-STAGE-ERROR", "fatal", "")]
     return sorted((f.rule_id, f.severity, f.location) for f in result.findings)
 
