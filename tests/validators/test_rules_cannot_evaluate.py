@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,35 @@ def test_a_rule_set_that_never_finished_a_run_stays_an_error(tmp_path):
         assert result.outcome == "error"
         # Saxon's message (here the stylesheet's own text) is not kept: it may quote the document.
         assert "exploded" not in (result.detail or "")
+
+
+def test_saxon_writes_nothing_of_the_document_to_stderr(tmp_path):
+    """SaxonC reports dynamic errors on stderr itself; that output must go nowhere."""
+    stylesheet = tmp_path / "cast.xslt"
+    stylesheet.write_text(
+        '<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
+        ' xmlns:xs="http://www.w3.org/2001/XMLSchema"><xsl:template match="/">'
+        '<svrl:schematron-output xmlns:svrl="http://purl.oclc.org/dsdl/svrl">'
+        '<xsl:value-of select="xs:decimal(string(/a))"/></svrl:schematron-output>'
+        "</xsl:template></xsl:stylesheet>"
+    )
+    script = f"""
+import hashlib, pathlib
+from schemas.artifacts import Artifact
+from validators.stages import schematron
+path = pathlib.Path({str(stylesheet)!r})
+artifact = Artifact("cast", "0", "xslt", path, hashlib.sha256(path.read_bytes()).hexdigest(), "t")
+assert schematron.run("cast", artifact, "<a>1.5</a>").outcome != "error"
+result = schematron.run("cast", artifact, "<a>Zyxwvu-Plimsoll</a>")
+print(result.findings[0].rule_id)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == schematron.CANNOT_EVALUATE
+    assert "Zyxwvu" not in done.stderr + done.stdout

@@ -46,12 +46,27 @@ _processor: Any = None
 _executables: dict[str, Any] = {}
 
 
+# SaxonC writes every dynamic error to the process's stderr itself, quoting the values of the
+# document it stopped on (personal data, in an invoice). Its configuration sends that output
+# nowhere: the exception raised to us carries the message, and we decide what to keep of it.
+_SAXON_CONFIGURATION = f"""<configuration xmlns="http://saxon.sf.net/ns/configuration" edition="HE">
+  <global standardErrorOutputFile="{os.devnull}"/>
+</configuration>"""
+
+
 def _saxon() -> Any:
     global _processor
     if _processor is None:
         from saxonche import PySaxonProcessor
 
-        _processor = PySaxonProcessor(license=False)
+        # The configuration is read when the processor is made; the file is not kept.
+        descriptor, path = tempfile.mkstemp(prefix="egw-saxon-", suffix=".xml")
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(_SAXON_CONFIGURATION)
+            _processor = PySaxonProcessor(license=False, config_file=path)
+        finally:
+            os.unlink(path)
     return _processor
 
 
