@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
@@ -97,6 +98,7 @@ def _archive_verify(server) -> dict:
 def test_a_killed_server_leaves_only_complete_records(tmp_path):
     server = start_server(tmp_path / "data")
     acknowledged: list[dict] = []
+    refused: Counter[str] = Counter()  # what the others got, should none be acknowledged
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -105,11 +107,15 @@ def test_a_killed_server_leaves_only_complete_records(tmp_path):
             return
         try:
             response = _post(server, api_draft(f"CRASH-{index}"))
-        except httpx2.HTTPError:
-            return  # the server died under this request: it was never acknowledged
-        if response.status_code == 201:
+        except httpx2.HTTPError as exc:
             with lock:
+                refused[type(exc).__name__] += 1
+            return  # the server died under this request: it was never acknowledged
+        with lock:
+            if response.status_code == 201:
                 acknowledged.append(response.json())
+            else:
+                refused[f"{response.status_code} {response.text[:200]}"] += 1
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = [pool.submit(submit, i) for i in range(80)]
@@ -123,7 +129,8 @@ def test_a_killed_server_leaves_only_complete_records(tmp_path):
         stop.set()
         for future in futures:
             future.result()
-    assert acknowledged, "no submission was acknowledged before the kill"
+    log = server.log_path.read_text(errors="replace")[-3000:] if server.log_path.exists() else ""
+    assert acknowledged, f"no submission was acknowledged before the kill: {refused}\n{log}"
 
     restarted = start_server(server.data_dir, erp_key=server.erp_key)
     try:
