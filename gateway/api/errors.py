@@ -161,6 +161,9 @@ class CatchAll:
             await _unexpected_response()(scope, receive, send)
 
 
+# The title of every 422 for a request that breaks the contract (as opposed to the rules).
+CONTRACT_TITLE = "The request does not fit the contract"
+
 # What FastAPI raises (as a 400) when a JSON body cannot be decoded at all.
 _FASTAPI_BODY_ERROR = "There was an error parsing the body"
 
@@ -170,9 +173,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(
-            422, "The request does not fit the contract", problems=_validation_problems(exc)
-        )
+        return problem(422, CONTRACT_TITLE, problems=_validation_problems(exc))
 
     @app.exception_handler(XmlInputError)
     async def _xml(request: Request, exc: XmlInputError) -> JSONResponse:
@@ -207,7 +208,7 @@ def install(app: FastAPI) -> None:
             # problem as a body that is not JSON, which names the body and the rule.
             return problem(
                 422,
-                "The request does not fit the contract",
+                CONTRACT_TITLE,
                 problems=[
                     {
                         "field": "body",

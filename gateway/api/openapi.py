@@ -38,9 +38,10 @@ def _error_statuses(operation: dict[str, Any]) -> set[int]:
         errors |= {401, 403}
     if operation.get("parameters") or operation.get("requestBody"):
         errors.add(422)
-    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", ())):
+    in_path = {p["name"] for p in operation.get("parameters", ()) if p.get("in") == "path"}
+    if in_path:
         errors.add(404)  # the resource the path names is not in the caller's tenant
-    if any(parameter.get("name") == "invoice_id" for parameter in operation.get("parameters", ())):
+    if "invoice_id" in in_path:
         errors.add(451)  # a restricted invoice (GDPR art. 18), for roles other than the readers
     return errors
 

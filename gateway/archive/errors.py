@@ -45,7 +45,7 @@ class HoldConflict(ArchiveError):
     status_code = 409
 
 
-class HoldMissing(HoldConflict):
+class HoldMissing(ArchiveError):
     """No legal hold of that id in the caller's tenant."""
 
     status_code = 404

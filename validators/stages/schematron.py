@@ -386,18 +386,14 @@ def run(
                 stage=stage_id,
                 outcome="invalid",
                 findings=(
-                    Finding(
-                        rule_id=CANNOT_EVALUATE,
-                        severity="fatal",
-                        location="/",
-                        message=(
-                            f"the official rule set {artifact.name} {artifact.version} stopped "
-                            "with an error on this document's content, so it cannot be judged "
-                            "valid: a value has a form the rules cannot read (for example an "
-                            "empty or non-numeric amount or date, or a text split by a comment "
-                            "or processing instruction)"
-                        ),
-                        stage=stage_id,
+                    stage_failure(
+                        stage_id,
+                        CANNOT_EVALUATE,
+                        f"the official rule set {artifact.name} {artifact.version} stopped with "
+                        "an error on this document's content, so it cannot be judged valid: a "
+                        "value has a form the rules cannot read (for example an empty or "
+                        "non-numeric amount or date, or a text split by a comment or "
+                        "processing instruction)",
                     ),
                 ),
                 duration=time.perf_counter() - started,
